@@ -1,0 +1,43 @@
+"""The store's tables. Importing this package registers every table on `Base.metadata`."""
+
+from crm.models.base import Base
+from crm.models.catalog import Product
+from crm.models.customers import ChannelIdentity, CommunicationPreferences, Consent, Customer
+from crm.models.enums import (
+    CaseKind,
+    CaseStatus,
+    Channel,
+    ConsentPurpose,
+    ConsentSource,
+    LinkState,
+    MessageStyle,
+    OrderStatus,
+    ProductKind,
+)
+from crm.models.orders import Device, Invoice, Order, OrderLine, OrderStatusEvent
+from crm.models.support import Review, SupportCase
+
+__all__ = [
+    "Base",
+    "CaseKind",
+    "CaseStatus",
+    "Channel",
+    "ChannelIdentity",
+    "CommunicationPreferences",
+    "Consent",
+    "ConsentPurpose",
+    "ConsentSource",
+    "Customer",
+    "Device",
+    "Invoice",
+    "LinkState",
+    "MessageStyle",
+    "Order",
+    "OrderLine",
+    "OrderStatus",
+    "OrderStatusEvent",
+    "Product",
+    "ProductKind",
+    "Review",
+    "SupportCase",
+]
