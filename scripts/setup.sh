@@ -44,7 +44,8 @@ MSG
 ensure_env() {
     local dir="$1" python="$2" lock="$3"
     local stamp
-    stamp="$(cat "$lock" | sha256sum | cut -c1-16) $("$python" -c 'import sys; print(sys.version.split()[0])')"
+    # Comments do not change what gets installed, so they do not count.
+    stamp="$(grep -v "^#" "$lock" | sha256sum | cut -c1-16) $("$python" -c "import sys; print(sys.version.split()[0])")"
     if [[ -f "$dir/.stamp" && "$(cat "$dir/.stamp")" == "$stamp" ]]; then
         return 0
     fi

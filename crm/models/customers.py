@@ -36,7 +36,9 @@ class ChannelIdentity(Base):
     """Who a sender on a channel is: a Telegram chat id or a web customer id."""
 
     __tablename__ = "channel_identities"
-    __table_args__ = (UniqueConstraint("channel", "external_id", name="uq_channel_identities_channel_external_id"),)
+    __table_args__ = (
+        UniqueConstraint("channel", "external_id", name="uq_channel_identities_channel_external_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
@@ -68,9 +70,7 @@ class Consent(Base):
 
 class CommunicationPreferences(Base):
     __tablename__ = "communication_preferences"
-    __table_args__ = (
-        CheckConstraint("max_proactive_per_week >= 0", name="max_per_week_not_negative"),
-    )
+    __table_args__ = (CheckConstraint("max_proactive_per_week >= 0", name="max_per_week_not_negative"),)
 
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True)
     preferred_channel: Mapped[Channel] = mapped_column(str_enum(Channel, "channel"))

@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, Index, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.models.base import Base, str_enum
+from crm.models.catalog import Product
 from crm.models.enums import OrderStatus
 
 
@@ -49,6 +50,7 @@ class OrderLine(Base):
     unit_price: Mapped[Decimal] = mapped_column(Numeric(12, 2))
 
     order: Mapped[Order] = relationship(back_populates="lines")
+    product: Mapped[Product] = relationship()
 
 
 class OrderStatusEvent(Base):

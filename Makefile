@@ -1,0 +1,29 @@
+# Two commands a newcomer needs: `make run` and `make test`. Both set up what is missing first.
+.PHONY: setup run test lint train bench lock clean
+
+PY := .venv/bin/python
+
+setup:
+	@MAKE_TARGET=$(firstword $(MAKECMDGOALS)) bash scripts/setup.sh
+
+run: setup
+	@$(PY) -m stack run
+
+test: setup
+	@$(PY) -m pytest
+
+lint: setup
+	@$(PY) -m ruff check . && $(PY) -m ruff format --check . && $(PY) -m mypy crm actions stack bench
+
+train: setup
+	@$(PY) -m stack train
+
+bench: setup
+	@$(PY) bench/import_online_retail.py
+
+# Re-resolve both lock files from requirements/*.in (needs the package registries).
+lock:
+	@bash scripts/lock.sh
+
+clean:
+	rm -rf .venv .venv-rasa var models .pytest_cache .mypy_cache .ruff_cache

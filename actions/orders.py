@@ -1,0 +1,76 @@
+"""Order questions answered from the customer's own orders."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.identity import current_customer
+from actions.store import unit_of_work
+from crm.db import StoreError
+from crm.models import OrderStatus
+from crm.services.errors import OrderNotFound
+from crm.services.orders import OrderStatusView, order_status
+
+log = logging.getLogger(__name__)
+
+_STATUS_PHRASES = {
+    OrderStatus.PLACED: "has been placed and is waiting for payment",
+    OrderStatus.PAID: "is paid and being prepared for shipping",
+    OrderStatus.SHIPPED: "is on its way",
+    OrderStatus.DELIVERED: "was delivered",
+    OrderStatus.CANCELLED: "was cancelled",
+    OrderStatus.RETURNED: "was returned to us",
+    OrderStatus.REFUNDED: "was refunded",
+}
+
+
+class ActionReportOrderStatus(Action):
+    """Tells an identified customer where their latest (or named) order is."""
+
+    def name(self) -> str:
+        return "action_report_order_status"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        number = next(tracker.get_latest_entity_values("order_number"), None)
+        try:
+            uow = unit_of_work()
+            customer = current_customer(uow, tracker)
+            if customer is None:
+                dispatcher.utter_message(response="utter_ask_identify")
+                return []
+            view = order_status(uow, customer.id, number)
+        except OrderNotFound:
+            if number:
+                dispatcher.utter_message(response="utter_order_not_found", order_number=number)
+            else:
+                dispatcher.utter_message(response="utter_no_orders")
+            return []
+        except StoreError:
+            log.exception("order status unavailable for sender %s", tracker.sender_id)
+            dispatcher.utter_message(response="utter_store_unavailable")
+            return []
+        dispatcher.utter_message(text=describe_order(view, customer.first_name, customer.time_zone))
+        return []
+
+
+def describe_order(view: OrderStatusView, first_name: str, time_zone: str) -> str:
+    """One reply that names the order, its contents and where it is, in the customer's local time."""
+    zone = ZoneInfo(time_zone)
+    placed = view.placed_at.astimezone(zone).strftime("%-d %b %Y")
+    items = ", ".join(view.items[:3]) + (f" and {len(view.items) - 3} more" if len(view.items) > 3 else "")
+    parts = [f"{first_name}, your order {view.number} from {placed} ({items}) {_STATUS_PHRASES[view.status]}"]
+    if view.status is OrderStatus.SHIPPED and view.carrier:
+        parts.append(f"with {view.carrier}, tracking number {view.tracking_number}")
+    text = " ".join(parts) + "."
+    if view.status is OrderStatus.DELIVERED:
+        text = text[:-1] + f" on {view.status_since.astimezone(zone).strftime('%-d %b %Y')}."
+    elif view.promised_delivery_on and view.status in (OrderStatus.PAID, OrderStatus.SHIPPED):
+        text += f" Expected delivery: {view.promised_delivery_on.strftime('%a %-d %b')}."
+    return text

@@ -1,0 +1,3 @@
+from crm.cli import app
+
+app(prog_name="python -m crm")

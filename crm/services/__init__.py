@@ -1,0 +1,1 @@
+"""Use cases over the store. Actions, the scheduler and the console call these, with a UnitOfWork."""

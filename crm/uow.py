@@ -1,0 +1,56 @@
+"""Unit of work: the one place that opens sessions. Services receive it; nobody else touches a session."""
+
+from __future__ import annotations
+
+import contextlib
+from types import TracebackType
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from crm.db import StoreUnavailable, session_factory
+from crm.repositories import CustomerRepository, OrderRepository, StatsRepository
+
+
+class UnitOfWork:
+    """One transaction with the store; rolled back unless `commit()` is called.
+
+    A database that is down or locked surfaces as `StoreUnavailable`, so callers handle one
+    error type whatever the backend.
+    """
+
+    session: Session
+    customers: CustomerRepository
+    orders: OrderRepository
+    stats: StatsRepository
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    @classmethod
+    def for_engine(cls, engine: Engine) -> UnitOfWork:
+        return cls(session_factory(engine))
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = self._sessions()
+        self.customers = CustomerRepository(self.session)
+        self.orders = OrderRepository(self.session)
+        self.stats = StatsRepository(self.session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        # If the connection is already gone, the original error matters more than this one.
+        with contextlib.suppress(DBAPIError):
+            self.session.rollback()
+        self.session.close()
+        if isinstance(exc, OperationalError):
+            raise StoreUnavailable(f"the customer store is unavailable: {exc.orig}") from exc
+
+    def commit(self) -> None:
+        self.session.commit()

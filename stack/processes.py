@@ -1,0 +1,113 @@
+"""Child server processes: started in their own process group, logs prefixed, stopped cleanly."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections import deque
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO
+
+
+class ServerFailed(RuntimeError):
+    """A server exited or did not become healthy in time; the message carries its last log lines."""
+
+
+class ManagedProcess:
+    """One server process whose output is echoed with a `[name]` prefix and kept for errors."""
+
+    def __init__(
+        self,
+        name: str,
+        command: Sequence[str],
+        *,
+        env: dict[str, str],
+        cwd: Path,
+        echo: bool = True,
+        log_file: Path | None = None,
+    ) -> None:
+        self.name = name
+        self._tail: deque[str] = deque(maxlen=40)
+        self._echo = echo
+        self._log = log_file.open("a", encoding="utf-8") if log_file else None
+        # A new session: Ctrl-C in the terminal reaches only the launcher, which then stops
+        # the children in order instead of all of them dying mid-request at once.
+        self._process = subprocess.Popen(
+            list(command),
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            bufsize=1,
+            start_new_session=True,
+        )
+        assert self._process.stdout is not None
+        self._reader = threading.Thread(target=self._pump, args=(self._process.stdout,), daemon=True)
+        self._reader.start()
+
+    def _pump(self, stream: IO[str]) -> None:
+        for line in stream:
+            self._tail.append(line.rstrip())
+            if self._log:
+                self._log.write(line)
+                self._log.flush()
+            if self._echo:
+                sys.stdout.write(f"[{self.name}] {line}")
+                sys.stdout.flush()
+
+    @property
+    def pid(self) -> int:
+        return self._process.pid
+
+    def running(self) -> bool:
+        return self._process.poll() is None
+
+    def recent_output(self) -> str:
+        return "\n".join(self._tail)
+
+    def wait_healthy(self, url: str, timeout: float) -> None:
+        """Polls `url` until it answers 200; raises `ServerFailed` if the process dies or time runs out."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.running():
+                raise ServerFailed(
+                    f"{self.name} exited with code {self._process.returncode}:\n{self.recent_output()}"
+                )
+            try:
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(0.5)
+        raise ServerFailed(
+            f"{self.name} did not answer {url} within {timeout:.0f} s:\n{self.recent_output()}"
+        )
+
+    def stop(self, grace: float = 15.0) -> int:
+        """SIGTERM to the process group, SIGKILL after `grace` seconds; returns the exit code."""
+        if self.running():
+            self._signal(signal.SIGTERM)
+            try:
+                self._process.wait(grace)
+            except subprocess.TimeoutExpired:
+                self._signal(signal.SIGKILL)
+                self._process.wait()
+        self._reader.join(timeout=2)
+        if self._log:
+            self._log.close()
+        return self._process.returncode
+
+    def _signal(self, signum: int) -> None:
+        with contextlib.suppress(ProcessLookupError):  # already gone
+            os.killpg(self._process.pid, signum)
