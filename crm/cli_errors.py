@@ -10,7 +10,7 @@ from sqlalchemy.exc import OperationalError
 
 from crm.db import StoreError
 from crm.demo.writer import StoreNotEmpty
-from crm.importers.online_retail import AlreadyImported
+from crm.importers import AlreadyImported, OnlineRetailFormatError
 from crm.migrate import MigrationRefused
 
 
@@ -18,7 +18,14 @@ from crm.migrate import MigrationRefused
 def friendly_errors() -> Iterator[None]:
     try:
         yield
-    except (StoreError, MigrationRefused, StoreNotEmpty, AlreadyImported, FileNotFoundError) as error:
+    except (
+        StoreError,
+        MigrationRefused,
+        StoreNotEmpty,
+        AlreadyImported,
+        OnlineRetailFormatError,
+        FileNotFoundError,
+    ) as error:
         _fail(str(error))
     except OperationalError as error:
         hint = (

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from crm.models.enums import ProductKind
 
@@ -46,7 +47,7 @@ def _device(
     )
 
 
-def _consumable(sku: str, name: str, category: str, price: str, *, lasts: int, fits: str) -> CatalogItem:
+def _consumable(sku: str, name: str, category: str, price: str, lasts: int, fits: str) -> CatalogItem:
     return CatalogItem(
         sku, name, category, ProductKind.CONSUMABLE, Decimal(price), use_up_days=lasts, for_sku=fits
     )
@@ -85,20 +86,21 @@ CATALOG: tuple[CatalogItem, ...] = (
         "AP-300", "ClearAir 300 air purifier", "air", "199.00",
         popularity=12, service=(365, "SRV-AP"),
     ),
-    _consumable("CAP-50", "Barista espresso capsules, 50 pack", "coffee", "17.50", lasts=25, fits="CM-100"),
-    _consumable("DSC-2", "Descaler for capsule machines, 2 doses", "coffee", "9.90", lasts=120, fits="CM-100"),
-    _consumable("BEAN-1K", "Barista espresso beans, 1 kg", "coffee", "21.90", lasts=30, fits="CM-300"),
-    _consumable("CMF-1", "Water filter cartridge for Barista Pro", "coffee", "14.90", lasts=60, fits="CM-300"),
-    _consumable("WFC-3", "AquaPure filter cartridges, 3 pack", "water", "19.90", lasts=90, fits="WJ-10"),
-    _consumable("BAG-10", "Dust bags for Cyclone 500, 10 pack", "vacuum", "12.90", lasts=120, fits="VC-500"),
-    _consumable("VF-500", "Motor filter for Cyclone 500", "vacuum", "9.90", lasts=180, fits="VC-500"),
-    _consumable("BR-900", "Side brushes for RoboClean 900, 4 pack", "vacuum", "14.90", lasts=120, fits="RV-900"),
-    _consumable("RVF-900", "HEPA filters for RoboClean 900, 2 pack", "vacuum", "16.90", lasts=120, fits="RV-900"),
-    _consumable("INK-20K", "Black ink cartridge XL for InkJet 20", "printing", "24.90", lasts=60, fits="PR-20"),
-    _consumable("INK-20C", "Colour ink cartridge XL for InkJet 20", "printing", "29.90", lasts=90, fits="PR-20"),
-    _consumable("TON-40", "Toner cartridge for LaserJet 40", "printing", "69.00", lasts=150, fits="PR-40"),
-    _consumable("HEPA-300", "HEPA filter for ClearAir 300", "air", "39.90", lasts=180, fits="AP-300"),
-    _consumable("CARB-300", "Carbon pre-filter for ClearAir 300", "air", "14.90", lasts=90, fits="AP-300"),
+    # Consumables: sku, name, category, price, days one unit lasts, the device it fits.
+    _consumable("CAP-50", "Barista espresso capsules, 50 pack", "coffee", "17.50", 25, "CM-100"),
+    _consumable("DSC-2", "Descaler for capsule machines, 2 doses", "coffee", "9.90", 120, "CM-100"),
+    _consumable("BEAN-1K", "Barista espresso beans, 1 kg", "coffee", "21.90", 30, "CM-300"),
+    _consumable("CMF-1", "Water filter cartridge for Barista Pro", "coffee", "14.90", 60, "CM-300"),
+    _consumable("WFC-3", "AquaPure filter cartridges, 3 pack", "water", "19.90", 90, "WJ-10"),
+    _consumable("BAG-10", "Dust bags for Cyclone 500, 10 pack", "vacuum", "12.90", 120, "VC-500"),
+    _consumable("VF-500", "Motor filter for Cyclone 500", "vacuum", "9.90", 180, "VC-500"),
+    _consumable("BR-900", "Side brushes for RoboClean 900, 4 pack", "vacuum", "14.90", 120, "RV-900"),
+    _consumable("RVF-900", "HEPA filters for RoboClean 900, 2 pack", "vacuum", "16.90", 120, "RV-900"),
+    _consumable("INK-20K", "Black ink cartridge XL for InkJet 20", "printing", "24.90", 60, "PR-20"),
+    _consumable("INK-20C", "Colour ink cartridge XL for InkJet 20", "printing", "29.90", 90, "PR-20"),
+    _consumable("TON-40", "Toner cartridge for LaserJet 40", "printing", "69.00", 150, "PR-40"),
+    _consumable("HEPA-300", "HEPA filter for ClearAir 300", "air", "39.90", 180, "AP-300"),
+    _consumable("CARB-300", "Carbon pre-filter for ClearAir 300", "air", "14.90", 90, "AP-300"),
     _service("SRV-CM", "Coffee machine annual service", "coffee", "59.00"),
     _service("SRV-VC", "Vacuum cleaner maintenance check", "vacuum", "39.00"),
     _service("SRV-RV", "Robot vacuum annual service", "vacuum", "49.00"),
@@ -117,3 +119,22 @@ EXTRAS: tuple[CatalogItem, ...] = tuple(item for item in CATALOG if item.kind is
 def consumables_for(device_sku: str) -> tuple[CatalogItem, ...]:
     """The consumables that fit `device_sku`, in catalogue order."""
     return tuple(item for item in CATALOG if item.for_sku == device_sku)
+
+
+def product_rows() -> list[dict[str, Any]]:
+    """The catalogue as `products` rows; `id` and `for_product_id` are placeholder keys."""
+    keys = {item.sku: key for key, item in enumerate(CATALOG, start=1)}
+    return [
+        {
+            "id": keys[item.sku],
+            "sku": item.sku,
+            "name": item.name,
+            "category": item.category,
+            "kind": item.kind,
+            "price": item.price,
+            "use_up_days": item.use_up_days,
+            "for_product_id": keys[item.for_sku] if item.for_sku else None,
+            "service_interval_days": item.service_interval_days,
+        }
+        for item in CATALOG
+    ]

@@ -17,12 +17,21 @@ from datetime import UTC, datetime, tzinfo
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from operator import itemgetter
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from tqdm import tqdm
 
-COLUMNS = ("InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID", "Country")
+COLUMNS = (
+    "InvoiceNo",
+    "StockCode",
+    "Description",
+    "Quantity",
+    "InvoiceDate",
+    "UnitPrice",
+    "CustomerID",
+    "Country",
+)
 
 # Skip reasons, as counted in the report.
 MALFORMED = "malformed"
@@ -129,7 +138,7 @@ def _open_rows(path: Path, progress: bool) -> Iterator[Any]:
             unit_divisor=1024,
             disable=not progress,
         ) as counted:
-            binary: IO[bytes] = gzip.GzipFile(fileobj=counted) if gzipped else counted
+            binary = gzip.GzipFile(fileobj=counted) if gzipped else counted
             # utf-8-sig drops a spreadsheet's BOM; "replace" keeps a stray latin-1 "£" from
             # aborting a half-million-line import over one description.
             text = io.TextIOWrapper(binary, encoding="utf-8-sig", errors="replace", newline="")
@@ -181,8 +190,8 @@ class _RowParser:
                 self._malformed(reader.line_num)
 
     def _add(self, row: list[str]) -> None:
-        number, code, description, quantity_text, date_text, price_text, customer_text, country = (
-            self._pick(row)
+        number, code, description, quantity_text, date_text, price_text, customer_text, country = self._pick(
+            row
         )
         number = number.strip()
         kind = number[:1]
@@ -213,7 +222,9 @@ class _RowParser:
         invoice = self.invoices.get(number)
         if invoice is None:
             country = country.strip()[:MAX_COUNTRY] or "Unspecified"
-            invoice = self.invoices[number] = InvoiceDraft(number, customer_ref, country, placed_at, cancellation)
+            invoice = self.invoices[number] = InvoiceDraft(
+                number, customer_ref, country, placed_at, cancellation
+            )
         elif placed_at < invoice.placed_at:
             invoice.placed_at = placed_at
         invoice.lines.append((code, description.strip(), quantity, price))
