@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -15,6 +16,28 @@ from collections import deque
 from collections.abc import Sequence
 from pathlib import Path
 from typing import IO
+
+_PYTHON_WARNING = re.compile(r"^\S+\.py:\d+: \w*Warning: ")
+
+
+class WarningFilter:
+    """Hides Python warnings (and the source line printed under each) from the terminal echo.
+
+    Rasa 3.6 and its 2022-era pins print dozens of deprecation warnings at every start, which
+    bury the lines that matter; the log file still receives everything.
+    """
+
+    def __init__(self) -> None:
+        self._in_warning = False
+
+    def hides(self, line: str) -> bool:
+        if _PYTHON_WARNING.match(line):
+            self._in_warning = True
+            return True
+        if self._in_warning and line.startswith(" "):
+            return True
+        self._in_warning = False
+        return False
 
 
 class ServerFailed(RuntimeError):
@@ -56,12 +79,13 @@ class ManagedProcess:
         self._reader.start()
 
     def _pump(self, stream: IO[str]) -> None:
+        warnings = WarningFilter()
         for line in stream:
             self._tail.append(line.rstrip())
             if self._log:
                 self._log.write(line)
                 self._log.flush()
-            if self._echo:
+            if self._echo and not warnings.hides(line):
                 sys.stdout.write(f"[{self.name}] {line}")
                 sys.stdout.flush()
 

@@ -12,20 +12,17 @@ from stack.paths import PROJECT_ROOT, RASA_BIN
 TRAINING_INPUTS = ("domain.yml", "data")
 
 
-def fingerprint(config: Path) -> str:
+def fingerprint(config: Path, root: Path = PROJECT_ROOT) -> str:
     """A hash of everything that shapes the model: the config, the domain, the training data."""
     digest = hashlib.sha256()
-    files = [config] + [
-        path
-        for name in TRAINING_INPUTS
-        for path in sorted(
-            (PROJECT_ROOT / name).rglob("*") if (PROJECT_ROOT / name).is_dir() else [PROJECT_ROOT / name]
-        )
-        if path.is_file()
-    ]
+    files = [config]
+    for name in TRAINING_INPUTS:
+        entry = root / name
+        files.extend(sorted(entry.rglob("*")) if entry.is_dir() else [entry])
     for path in files:
-        digest.update(str(path.relative_to(PROJECT_ROOT)).encode())
-        digest.update(path.read_bytes())
+        if path.is_file():
+            digest.update(path.name.encode() if path == config else str(path.relative_to(root)).encode())
+            digest.update(path.read_bytes())
     return digest.hexdigest()
 
 

@@ -1,0 +1,41 @@
+"""The model is retrained exactly when the config, the domain or the training data change."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from stack.paths import PROJECT_ROOT
+from stack.training import fingerprint
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    for name in ("config.yml", "domain.yml"):
+        shutil.copy(PROJECT_ROOT / name, tmp_path / name)
+    shutil.copytree(PROJECT_ROOT / "data", tmp_path / "data")
+    return tmp_path
+
+
+def test_unchanged_inputs_keep_the_fingerprint(project: Path) -> None:
+    before = fingerprint(project / "config.yml", project)
+    (project / "data" / "nlu" / "chitchat.yml").touch()
+
+    assert fingerprint(project / "config.yml", project) == before
+
+
+@pytest.mark.parametrize("changed", ["config.yml", "domain.yml", "data/nlu/orders.yml", "data/rules/new.yml"])
+def test_any_training_input_change_changes_the_fingerprint(project: Path, changed: str) -> None:
+    before = fingerprint(project / "config.yml", project)
+    with (project / changed).open("a") as file:
+        file.write("\n# edited\n")
+
+    assert fingerprint(project / "config.yml", project) != before
+
+
+def test_config_is_part_of_the_fingerprint(project: Path) -> None:
+    shutil.copy(PROJECT_ROOT / "config.ci.yml", project / "config.ci.yml")
+
+    assert fingerprint(project / "config.yml", project) != fingerprint(project / "config.ci.yml", project)
