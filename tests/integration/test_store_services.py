@@ -17,10 +17,11 @@ from crm.uow import UnitOfWork
 from tests.factories import T0, add_customer, small_shop
 
 
-@pytest.fixture
-def uow(store: Engine) -> UnitOfWork:
-    small_shop(store)
-    return UnitOfWork.for_engine(store)
+@pytest.fixture(params=["sqlite", "postgresql"])
+def uow(request: pytest.FixtureRequest) -> UnitOfWork:
+    engine: Engine = request.getfixturevalue("store" if request.param == "sqlite" else "postgres_store")
+    small_shop(engine)
+    return UnitOfWork.for_engine(engine)
 
 
 def test_linked_web_identity_identifies_the_customer(uow: UnitOfWork) -> None:
