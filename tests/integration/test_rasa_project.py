@@ -13,7 +13,7 @@ EXPECTED_WARNING = "is not used in any story or rule"
 
 def test_rasa_data_validate_passes_without_unexpected_warnings() -> None:
     result = subprocess.run(
-        [str(RASA_BIN), "data", "validate", "--domain", "domain.yml", "--data", "data"],
+        [str(RASA_BIN), "data", "validate", "--domain", "domain", "--data", "data"],
         cwd=PROJECT_ROOT,
         env=rasa_environment(),
         capture_output=True,

@@ -13,8 +13,8 @@ from stack.training import fingerprint
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    for name in ("config.yml", "domain.yml"):
-        shutil.copy(PROJECT_ROOT / name, tmp_path / name)
+    shutil.copy(PROJECT_ROOT / "config.yml", tmp_path / "config.yml")
+    shutil.copytree(PROJECT_ROOT / "domain", tmp_path / "domain")
     shutil.copytree(PROJECT_ROOT / "data", tmp_path / "data")
     return tmp_path
 
@@ -26,7 +26,7 @@ def test_unchanged_inputs_keep_the_fingerprint(project: Path) -> None:
     assert fingerprint(project / "config.yml", project) == before
 
 
-@pytest.mark.parametrize("changed", ["config.yml", "domain.yml", "data/nlu/orders.yml", "data/rules/new.yml"])
+@pytest.mark.parametrize("changed", ["config.yml", "domain/core.yml", "data/nlu/orders.yml", "data/rules/new.yml"])
 def test_any_training_input_change_changes_the_fingerprint(project: Path, changed: str) -> None:
     before = fingerprint(project / "config.yml", project)
     with (project / changed).open("a") as file:
