@@ -54,6 +54,13 @@ def test_an_off_topic_message_lands_in_the_out_of_scope_class() -> None:
     assert prediction.is_fallback
 
 
+def test_out_of_scope_stays_out_of_scope_even_below_the_threshold() -> None:
+    # The dialogue answers "I can't help with that" to out_of_scope, "please rephrase" to fallback.
+    [prediction] = _fitted(threshold=0.999).predict(["tell me a joke about the weather"])
+    assert prediction.confidence < 0.999
+    assert prediction.label == OUT_OF_SCOPE
+
+
 def test_below_the_threshold_a_message_falls_back_and_keeps_its_ranking() -> None:
     unsure, sure = _fitted(threshold=0.999), _fitted(threshold=0.0)
     [fallback] = unsure.predict(["where is my order"])

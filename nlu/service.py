@@ -1,0 +1,137 @@
+"""The NLU service: intent classification over HTTP for the Rasa server.
+
+`python -m nlu.service --port 5056`: trains the classifier from `data/nlu` at start (seconds
+when the embeddings are cached in var/nlu/, about a minute on a fresh checkout), or loads the
+classifier trained last time when the training data did not change, then answers
+`POST /parse {"text": ...}` with an intent and a ranking in Rasa's format.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import logging
+import pickle
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import uvicorn
+from fastapi import FastAPI
+from pydantic import BaseModel, Field
+
+from nlu.classifier import FALLBACK, IntentClassifier, fallback_mask
+from nlu.embeddings import CachedEmbedder, Embedder, MiniLMEmbedder
+from nlu.off_topic import DEFAULT_PATH as OFF_TOPIC_PATH
+from nlu.off_topic import EVALUATION_ONLY_TOPICS, OUT_OF_SCOPE, load_off_topic
+from nlu.settings import CLASSIFIER_OPTIONS
+from nlu.training_examples import Example, nlu_files, read_examples
+
+log = logging.getLogger("nlu.service")
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+STATE_DIR = PROJECT_ROOT / "var" / "nlu"
+MAX_TEXT_CHARS = 2_000  # what matters in a chat message is at the start; MiniLM reads 256 tokens
+RANKING_LENGTH = 10
+
+
+class ParseRequest(BaseModel):
+    text: str = Field(max_length=100_000)
+
+
+def training_fingerprint(files: list[Path]) -> str:
+    digest = hashlib.sha256(repr(sorted(CLASSIFIER_OPTIONS.items())).encode())
+    for path in files:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def training_examples(data_dir: Path) -> list[Example]:
+    """Rasa's NLU examples plus the off-topic corpus as `out_of_scope` (minus its evaluation-only parts)."""
+    off_topic = [
+        Example(message.text, OUT_OF_SCOPE)
+        for message in load_off_topic()
+        if message.topic not in EVALUATION_ONLY_TOPICS
+    ]
+    return read_examples(nlu_files(data_dir)) + off_topic
+
+
+def load_or_train(data_dir: Path, embedder: Embedder, state_dir: Path = STATE_DIR) -> IntentClassifier:
+    """The classifier for the current training data: from disk if it was trained before."""
+    files = [*nlu_files(data_dir), OFF_TOPIC_PATH]
+    stored = state_dir / f"classifier-{training_fingerprint(files)}.pickle"
+    if stored.exists():
+        classifier: IntentClassifier = pickle.loads(stored.read_bytes())
+        classifier.embedder = embedder
+        log.info("loaded %s", stored.name)
+        return classifier
+    examples = training_examples(data_dir)
+    log.info("training on %d examples of %d intents ...", len(examples), len({e.intent for e in examples}))
+    started = time.monotonic()
+    cached = CachedEmbedder(embedder, state_dir / "embeddings.npz")
+    classifier = IntentClassifier(cached, **CLASSIFIER_OPTIONS).fit(
+        [e.text for e in examples], [e.intent for e in examples]
+    )
+    # The cache is for training reruns; live messages go straight to the model.
+    classifier.embedder = embedder
+    state_dir.mkdir(parents=True, exist_ok=True)
+    for old in state_dir.glob("classifier-*.pickle"):
+        old.unlink()
+    stored.write_bytes(pickle.dumps(classifier))
+    log.info("trained in %.1f s -> %s", time.monotonic() - started, stored.name)
+    return classifier
+
+
+def create_app(classifier: IntentClassifier) -> FastAPI:
+    app = FastAPI(title="NLU service", docs_url=None, redoc_url=None)
+
+    @app.get("/health")
+    def health() -> dict[str, Any]:
+        return {"status": "ok", "intents": len(classifier.classes)}
+
+    @app.post("/parse")
+    def parse(request: ParseRequest) -> dict[str, Any]:
+        return parse_text(classifier, request.text)
+
+    return app
+
+
+def parse_text(classifier: IntentClassifier, text: str) -> dict[str, Any]:
+    """Rasa's parse format: the decided intent (maybe `nlu_fallback`) and the model's ranking."""
+    cleaned = " ".join(text.split())[:MAX_TEXT_CHARS]
+    if not cleaned:
+        return {"intent": {"name": "nlu_fallback", "confidence": 1.0}, "intent_ranking": []}
+    probabilities, similarity = classifier.scores([cleaned])
+    row = probabilities[0]
+    order = np.argsort(row)[::-1]
+    best = classifier.classes[order[0]]
+    falls_back = fallback_mask(
+        [best],
+        row[order[:1]],
+        similarity,
+        threshold=classifier.threshold,
+        similarity_gate=classifier.similarity_gate,
+    )[0]
+    return {
+        "intent": {"name": FALLBACK if falls_back else best, "confidence": float(row[order[0]])},
+        "intent_ranking": [
+            {"name": classifier.classes[i], "confidence": float(row[i])} for i in order[:RANKING_LENGTH]
+        ],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m nlu.service")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=5056)
+    parser.add_argument("--data", type=Path, default=PROJECT_ROOT / "data")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s - %(message)s")
+    classifier = load_or_train(args.data, MiniLMEmbedder(threads=1))
+    classifier.predict(["warm up"])  # load the model before the first customer waits for it
+    uvicorn.run(create_app(classifier), host=args.host, port=args.port, log_level="warning")
+
+
+if __name__ == "__main__":
+    main()
