@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -38,7 +40,7 @@ class ActionReportOrderStatus(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        number = next(tracker.get_latest_entity_values("order_number"), None)
+        number = named_order(tracker)
         try:
             uow = unit_of_work()
             customer = current_customer(uow, tracker)
@@ -74,3 +76,27 @@ def describe_order(view: OrderStatusView, first_name: str, time_zone: str) -> st
     elif view.promised_delivery_on and view.status in (OrderStatus.PAID, OrderStatus.SHIPPED):
         text += f" Expected delivery: {view.promised_delivery_on.strftime('%a %-d %b')}."
     return text
+
+
+def named_order(tracker: Tracker) -> str | None:
+    """The order number the customer gave in this very message, if any."""
+    return next(tracker.get_latest_entity_values("order_number"), None)
+
+
+def latest_intent(tracker: Tracker) -> str | None:
+    """The intent of the message being answered (read directly: button payloads carry no ranking)."""
+    name = (tracker.latest_message.get("intent") or {}).get("name")
+    return str(name) if name else None
+
+
+def money(amount: Decimal, currency: str) -> str:
+    return f"{amount:.2f} {currency}"
+
+
+def day_text(day: date) -> str:
+    return day.strftime("%a %-d %b")
+
+
+def utc_now() -> datetime:
+    """The edge's clock; actions pass it to services (tests replace it to freeze time)."""
+    return datetime.now(UTC)

@@ -20,6 +20,7 @@ class Settings:
     rasa_host: str
     rasa_port: int
     action_port: int
+    nlu_port: int
     rasa_auth_token: str | None
 
     @property
@@ -29,6 +30,10 @@ class Settings:
     @property
     def action_endpoint_url(self) -> str:
         return f"http://127.0.0.1:{self.action_port}/webhook"
+
+    @property
+    def nlu_service_url(self) -> str:
+        return f"http://127.0.0.1:{self.nlu_port}"
 
 
 def sqlite_url(path: Path) -> str:
@@ -47,5 +52,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         rasa_host=env.get("RASA_HOST", "127.0.0.1"),
         rasa_port=int(env.get("RASA_PORT", "5005")),
         action_port=int(env.get("ACTION_PORT", "5055")),
+        nlu_port=int(env.get("NLU_PORT", "5056")),
         rasa_auth_token=env.get("RASA_AUTH_TOKEN") or None,
     )

@@ -14,7 +14,7 @@ from crm.settings import Settings, load_settings
 from stack.environment import auth_token
 from stack.paths import MODELS_DIR, PROJECT_ROOT
 from stack.processes import ManagedProcess, ServerFailed
-from stack.servers import start_action_server, start_rasa_server, wait_until_serving
+from stack.servers import start_action_server, start_nlu_service, start_rasa_server, wait_until_serving
 from stack.store import prepare_store
 from stack.training import ensure_model
 
@@ -51,9 +51,13 @@ def run_system(settings: Settings, *, demo_customers: int) -> int:
 
     processes: list[ManagedProcess] = []
     try:
-        processes.append(start_action_server(settings))
-        processes.append(start_rasa_server(settings, model, token))
-        wait_until_serving(processes[0], processes[1], settings)
+        nlu = start_nlu_service(settings)
+        processes.append(nlu)
+        actions = start_action_server(settings)
+        processes.append(actions)
+        rasa = start_rasa_server(settings, model, token)
+        processes.append(rasa)
+        wait_until_serving(nlu, actions, rasa, settings)
         print_banner(settings, token)
         while not stop.wait(1.0):
             dead = [process for process in processes if not process.running()]
@@ -78,6 +82,7 @@ def print_banner(settings: Settings, token: str) -> None:
         f"  Rasa server (REST + socket.io channels, HTTP API): {settings.rasa_url}\n"
         f"  Rasa HTTP API token (var/rasa-auth-token or RASA_AUTH_TOKEN): {token}\n"
         f"  Action server: http://127.0.0.1:{settings.action_port}/health\n"
+        f"  NLU service: {settings.nlu_service_url}/health\n"
         f"  Customer store: {settings.database_url}\n"
         "  Try, as demo customer C00001:\n"
         f"    curl -s -XPOST {rest} -H 'Content-Type: application/json' \\\n"

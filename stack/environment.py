@@ -12,6 +12,8 @@ from stack.paths import AUTH_TOKEN_FILE, PROJECT_ROOT
 def rasa_environment(settings: Settings | None = None) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
+        # `bot/` (custom NLU components and channels) is imported by module path.
+        PYTHONPATH=str(PROJECT_ROOT),
         RASA_TELEMETRY_ENABLED="false",
         TF_CPP_MIN_LOG_LEVEL="2",
         # Rasa prints a wall of deprecation warnings from its pinned libraries otherwise.
@@ -21,6 +23,7 @@ def rasa_environment(settings: Settings | None = None) -> dict[str, str]:
         env.update(
             ACTION_ENDPOINT_URL=settings.action_endpoint_url,
             RASA_TRACKER_STORE_URL=settings.tracker_store_url,
+            NLU_SERVICE_URL=settings.nlu_service_url,
         )
     return env
 
@@ -31,6 +34,14 @@ def action_server_environment(settings: Settings) -> dict[str, str]:
         DATABASE_URL=settings.database_url,
         PYTHONPATH=str(PROJECT_ROOT),
         PYTHONWARNINGS="ignore::DeprecationWarning",
+    )
+    return env
+
+
+def nlu_service_environment() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        PYTHONPATH=str(PROJECT_ROOT), HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", OMP_NUM_THREADS="1"
     )
     return env
 

@@ -8,7 +8,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm.models.base import Base, str_enum
-from crm.models.enums import CaseKind, CaseStatus
+from crm.models.enums import CaseKind, CaseStatus, Channel
 
 
 class Review(Base):
@@ -38,3 +38,7 @@ class SupportCase(Base):
     status: Mapped[CaseStatus] = mapped_column(str_enum(CaseStatus, "case_status"))
     opened_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
+    # Where the customer is waiting: the Rasa sender id and its channel, so an agent can open
+    # that very conversation (handoffs); empty for cases opened outside a chat.
+    conversation_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    channel: Mapped[Channel | None] = mapped_column(str_enum(Channel, "channel"))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import datetime
+
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from crm.models import Channel, ChannelIdentity, Customer, LinkState
+from crm.models import Channel, ChannelIdentity, Customer, LinkState, Order
 
 
 class CustomerRepository:
@@ -28,3 +30,41 @@ class CustomerRepository:
         return self._session.scalars(
             select(Customer).where(Customer.external_ref == external_ref)
         ).one_or_none()
+
+    def by_id(self, customer_id: int) -> Customer | None:
+        return self._session.get(Customer, customer_id)
+
+    def by_order_and_email(self, order_number: str, email: str) -> Customer | None:
+        """The customer who placed `order_number`, only if their email is `email` (any case).
+
+        One query for both facts, so a caller cannot tell which of the two did not match.
+        """
+        return self._session.scalars(
+            select(Customer)
+            .join(Order, Order.customer_id == Customer.id)
+            .where(Order.number == order_number, func.lower(Customer.email) == email.strip().lower())
+        ).one_or_none()
+
+    def identity(self, channel: Channel, external_id: str) -> ChannelIdentity | None:
+        """The identity row for a sender, whatever its link state."""
+        return self._session.scalars(
+            select(ChannelIdentity).where(
+                ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id
+            )
+        ).one_or_none()
+
+    def linked_channels(self, customer_id: int) -> set[Channel]:
+        return set(
+            self._session.scalars(
+                select(ChannelIdentity.channel).where(
+                    ChannelIdentity.customer_id == customer_id,
+                    ChannelIdentity.link_state == LinkState.LINKED,
+                )
+            )
+        )
+
+    def add_identity(self, identity: ChannelIdentity) -> None:
+        self._session.add(identity)
+
+    def count_created_before(self, end: datetime) -> int:
+        return self._session.scalar(select(func.count()).where(Customer.created_at < end)) or 0

@@ -1,14 +1,21 @@
-"""Order questions: where is it, what is in it."""
+"""Order questions and changes: where is it, what is in it, can it still be cancelled or changed."""
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from crm.models import Order, OrderStatus
+from crm.models import Order, OrderStatus, OrderStatusEvent
 from crm.services.errors import OrderNotFound
 from crm.uow import UnitOfWork
+
+# Orders a customer may still want to act on: not yet delivered, cancelled or sent back.
+OPEN_STATUSES = (OrderStatus.PLACED, OrderStatus.PAID, OrderStatus.SHIPPED)
+# Only orders that have not left the warehouse can be cancelled or changed by the shop.
+CHANGEABLE_STATUSES = (OrderStatus.PLACED, OrderStatus.PAID)
+NOTE_LENGTH = 200  # order_status_events.note
 
 
 @dataclass(frozen=True)
@@ -22,6 +29,42 @@ class OrderStatusView:
     promised_delivery_on: date | None
     items: tuple[str, ...]
     total: Decimal
+    currency: str
+
+
+class OrderAction(enum.StrEnum):
+    CANCEL = "cancel"
+    CHANGE = "change"
+
+
+class OrderActionRefused(Exception):
+    """The order exists but its state does not allow `action`; `status` says why."""
+
+    def __init__(self, number: str, action: OrderAction, status: OrderStatus) -> None:
+        super().__init__(f"cannot {action.value} order {number}: it is {status.value}")
+        self.number = number
+        self.action = action
+        self.status = status
+
+
+@dataclass(frozen=True)
+class CancellationResult:
+    number: str
+    status: OrderStatus
+    was_paid: bool
+    refund_amount: Decimal  # zero when nothing was paid
+    currency: str
+
+
+@dataclass(frozen=True)
+class ChangeRequestResult:
+    number: str
+    status: OrderStatus
+    note: str
+
+
+def normalise_number(number: str) -> str:
+    return number.strip().lstrip("#").upper()
 
 
 def order_status(uow: UnitOfWork, customer_id: int, number: str | None = None) -> OrderStatusView:
@@ -30,16 +73,76 @@ def order_status(uow: UnitOfWork, customer_id: int, number: str | None = None) -
     Raises `OrderNotFound` when the customer has no such order (also when it is someone else's).
     """
     with uow:
-        if number is None:
-            order = uow.orders.latest_for(customer_id)
-        else:
-            order = uow.orders.by_number_for(customer_id, number.strip().lstrip("#"))
+        order = _find(uow, customer_id, number)
+        return status_view(order)
+
+
+def open_orders(uow: UnitOfWork, customer_id: int, limit: int = 3) -> tuple[OrderStatusView, ...]:
+    """The customer's newest open orders, newest first: what "which order?" offers as choices."""
+    with uow:
+        return tuple(status_view(order) for order in uow.orders.recent_for(customer_id, OPEN_STATUSES, limit))
+
+
+def check_order_action(
+    uow: UnitOfWork, customer_id: int, number: str, action: OrderAction
+) -> OrderStatusView:
+    """The order, if `action` is still possible on it; `OrderNotFound` or `OrderActionRefused` if not."""
+    with uow:
+        order = _find(uow, customer_id, number)
+        _require_changeable(order, action)
+        return status_view(order)
+
+
+def cancel_order(uow: UnitOfWork, customer_id: int, number: str, now: datetime) -> CancellationResult:
+    """Cancels an order that has not shipped yet; a paid one is refunded in full.
+
+    Raises `OrderNotFound` (unknown or someone else's) or `OrderActionRefused` (already shipped,
+    delivered, cancelled, ...).
+    """
+    with uow:
+        order = uow.orders.by_number_for_update(customer_id, normalise_number(number))
         if order is None:
-            raise OrderNotFound(number or "latest")
-        return _status_view(order)
+            raise OrderNotFound(number)
+        _require_changeable(order, OrderAction.CANCEL)
+        was_paid = order.status is OrderStatus.PAID
+        note = "Cancelled by customer in chat" + (", refund due" if was_paid else "")
+        _record(order, OrderStatus.CANCELLED, now, note)
+        paid = sum((invoice.amount for invoice in order.invoices), Decimal("0")) or _total(order)
+        result = CancellationResult(
+            number=order.number,
+            status=order.status,
+            was_paid=was_paid,
+            refund_amount=paid if was_paid else Decimal("0"),
+            currency=order.currency,
+        )
+        uow.commit()
+        return result
 
 
-def _status_view(order: Order) -> OrderStatusView:
+def request_order_change(
+    uow: UnitOfWork, customer_id: int, number: str, request: str, now: datetime
+) -> ChangeRequestResult:
+    """Records the customer's change request on an order that has not shipped yet.
+
+    The assistant cannot edit order lines itself, so the request goes into the order's history
+    (same status, with a note) where the warehouse team sees it before packing.
+    """
+    with uow:
+        order = uow.orders.by_number_for_update(customer_id, normalise_number(number))
+        if order is None:
+            raise OrderNotFound(number)
+        _require_changeable(order, OrderAction.CHANGE)
+        prefix = "Change requested in chat: "
+        note = prefix + (" ".join(request.split()) or "(no details)")
+        if len(note) > NOTE_LENGTH:
+            note = note[: NOTE_LENGTH - 1] + "…"
+        _record(order, order.status, now, note)
+        result = ChangeRequestResult(number=order.number, status=order.status, note=note)
+        uow.commit()
+        return result
+
+
+def status_view(order: Order) -> OrderStatusView:
     status_since = order.history[-1].occurred_at if order.history else order.placed_at
     return OrderStatusView(
         number=order.number,
@@ -50,5 +153,31 @@ def _status_view(order: Order) -> OrderStatusView:
         tracking_number=order.tracking_number,
         promised_delivery_on=order.promised_delivery_on,
         items=tuple(f"{line.quantity} x {line.product.name}" for line in order.lines),
-        total=sum((line.unit_price * line.quantity for line in order.lines), Decimal("0")),
+        total=_total(order),
+        currency=order.currency,
     )
+
+
+def _find(uow: UnitOfWork, customer_id: int, number: str | None) -> Order:
+    if number is None:
+        order = uow.orders.latest_for(customer_id)
+    else:
+        order = uow.orders.by_number_for(customer_id, normalise_number(number))
+    if order is None:
+        raise OrderNotFound(number or "latest")
+    return order
+
+
+def _require_changeable(order: Order, action: OrderAction) -> None:
+    if order.status not in CHANGEABLE_STATUSES:
+        raise OrderActionRefused(order.number, action, order.status)
+
+
+def _record(order: Order, status: OrderStatus, now: datetime, note: str) -> None:
+    # The history is the record; `orders.status` mirrors its newest entry (see the model).
+    order.history.append(OrderStatusEvent(status=status, occurred_at=now, note=note))
+    order.status = status
+
+
+def _total(order: Order) -> Decimal:
+    return sum((line.unit_price * line.quantity for line in order.lines), Decimal("0"))

@@ -16,7 +16,7 @@ from crm.demo.writer import seed_demo
 from crm.migrate import upgrade
 from crm.settings import Settings
 from stack.paths import PROJECT_ROOT, VAR_DIR
-from stack.servers import start_action_server, start_rasa_server, wait_until_serving
+from stack.servers import start_action_server, start_nlu_service, start_rasa_server, wait_until_serving
 from stack.training import ensure_model
 
 E2E_CUSTOMERS = 300
@@ -66,13 +66,16 @@ def system(ci_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         rasa_host="127.0.0.1",
         rasa_port=free_port(),
         action_port=free_port(),
+        nlu_port=free_port(),
         rasa_auth_token="e2e-token",
     )
+    nlu = start_nlu_service(settings, echo=False, log_file=work / "nlu.log")
     actions = start_action_server(settings, echo=False, log_file=work / "actions.log")
     rasa = start_rasa_server(settings, ci_model, "e2e-token", echo=False, log_file=work / "rasa.log")
     try:
-        wait_until_serving(actions, rasa, settings)
+        wait_until_serving(nlu, actions, rasa, settings)
         yield RunningSystem(settings, "e2e-token", work)
     finally:
         rasa.stop()
         actions.stop()
+        nlu.stop()

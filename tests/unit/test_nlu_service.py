@@ -59,8 +59,10 @@ def test_parse_answers_in_rasas_format(data_dir: Path, tmp_path: Path) -> None:
     body = client.post("/parse", json={"text": "where is my order"}).json()
 
     assert body["intent"]["name"] == "track_order"
-    assert [entry["name"] for entry in body["intent_ranking"]][0] == "track_order"
-    assert {"track_order", "get_refund", "out_of_scope"} <= {entry["name"] for entry in body["intent_ranking"]}
+    assert body["intent_ranking"][0]["name"] == "track_order"
+    assert {"track_order", "get_refund", "out_of_scope"} <= {
+        entry["name"] for entry in body["intent_ranking"]
+    }
 
 
 @pytest.mark.parametrize("text", ["", "   ", "\u0000\u0001"])

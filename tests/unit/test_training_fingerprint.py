@@ -26,7 +26,9 @@ def test_unchanged_inputs_keep_the_fingerprint(project: Path) -> None:
     assert fingerprint(project / "config.yml", project) == before
 
 
-@pytest.mark.parametrize("changed", ["config.yml", "domain/core.yml", "data/nlu/orders.yml", "data/rules/new.yml"])
+@pytest.mark.parametrize(
+    "changed", ["config.yml", "domain/core.yml", "data/nlu/orders.yml", "data/rules/new.yml"]
+)
 def test_any_training_input_change_changes_the_fingerprint(project: Path, changed: str) -> None:
     before = fingerprint(project / "config.yml", project)
     with (project / changed).open("a") as file:

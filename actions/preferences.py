@@ -1,0 +1,170 @@
+"""How customers want to hear from us: channel, quiet hours, frequency, consent."""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import support
+from actions.identity import current_customer
+from actions.store import unit_of_work
+from crm.db import StoreError
+from crm.models import Channel
+from crm.services.customers import CustomerView
+from crm.services.preferences import (
+    message_less_often,
+    parse_quiet_hours,
+    set_marketing_consent,
+    set_preferred_channel,
+    set_quiet_hours,
+)
+from crm.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+CHANNEL_WORDS = {
+    "web": Channel.WEB,
+    "website": Channel.WEB,
+    "chat": Channel.WEB,
+    "here": Channel.WEB,
+    "telegram": Channel.TELEGRAM,
+    "email": Channel.EMAIL,
+    "e-mail": Channel.EMAIL,
+    "mail": Channel.EMAIL,
+}
+CHANNEL_NAMES = {Channel.WEB: "this website chat", Channel.TELEGRAM: "Telegram", Channel.EMAIL: "email"}
+
+Handler = Callable[[UnitOfWork, CustomerView, CollectingDispatcher, Tracker], list[dict[str, Any]]]
+
+
+def _for_customer(
+    dispatcher: CollectingDispatcher, tracker: Tracker, handler: Handler
+) -> list[dict[str, Any]]:
+    """Runs `handler` for an identified customer; visitors are asked to identify first."""
+    try:
+        uow = unit_of_work()
+        customer = current_customer(uow, tracker)
+        if customer is None:
+            dispatcher.utter_message(response="utter_preferences_visitor")
+            dispatcher.utter_message(response="utter_ask_identify")
+            return []
+        return handler(uow, customer, dispatcher, tracker)
+    except StoreError:
+        log.exception("preferences unavailable for sender %s", tracker.sender_id)
+        dispatcher.utter_message(response="utter_store_unavailable")
+        return []
+
+
+class ActionSetPreferredChannel(Action):
+    def name(self) -> str:
+        return "action_set_preferred_channel"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        word = str(next(tracker.get_latest_entity_values("channel"), "") or "").lower()
+        channel = CHANNEL_WORDS.get(word)
+
+        def handle(
+            uow: UnitOfWork, customer: CustomerView, dispatcher: CollectingDispatcher, tracker: Tracker
+        ) -> list[dict[str, Any]]:
+            if channel is None:
+                dispatcher.utter_message(response="utter_ask_channel")
+                return []
+            view = set_preferred_channel(uow, customer.id, channel)
+            response = "utter_channel_set" if view.channel_reachable else "utter_channel_set_unlinked"
+            dispatcher.utter_message(response=response, channel=CHANNEL_NAMES[channel])
+            return []
+
+        return _for_customer(dispatcher, tracker, handle)
+
+
+class ActionSetQuietHours(Action):
+    def name(self) -> str:
+        return "action_set_quiet_hours"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        hours = parse_quiet_hours(tracker.latest_message.get("text") or "")
+
+        def handle(
+            uow: UnitOfWork, customer: CustomerView, dispatcher: CollectingDispatcher, tracker: Tracker
+        ) -> list[dict[str, Any]]:
+            if hours is None:
+                dispatcher.utter_message(response="utter_ask_quiet_hours")
+                return []
+            start, end = hours
+            set_quiet_hours(uow, customer.id, start, end)
+            dispatcher.utter_message(
+                response="utter_quiet_hours_set",
+                start=start.strftime("%H:%M"),
+                end=end.strftime("%H:%M"),
+                time_zone=customer.time_zone,
+            )
+            return []
+
+        return _for_customer(dispatcher, tracker, handle)
+
+
+class ActionMessageLessOften(Action):
+    def name(self) -> str:
+        return "action_message_less_often"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        def handle(
+            uow: UnitOfWork, customer: CustomerView, dispatcher: CollectingDispatcher, tracker: Tracker
+        ) -> list[dict[str, Any]]:
+            change = message_less_often(uow, customer.id)
+            response = "utter_less_often" if change.changed else "utter_less_often_minimum"
+            dispatcher.utter_message(response=response, per_week=change.after, before=change.before)
+            return []
+
+        return _for_customer(dispatcher, tracker, handle)
+
+
+class _SetMarketing(Action, ABC):
+    """Appends one consent row per channel (purpose marketing, source chat)."""
+
+    granted: bool
+    response: str
+
+    @abstractmethod
+    def name(self) -> str:
+        """Abstract, so rasa-sdk does not register this base class as an action."""
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        def handle(
+            uow: UnitOfWork, customer: CustomerView, dispatcher: CollectingDispatcher, tracker: Tracker
+        ) -> list[dict[str, Any]]:
+            set_marketing_consent(uow, customer.id, self.granted, support.utc_now())
+            dispatcher.utter_message(response=self.response)
+            return [support.followup(None)]
+
+        return _for_customer(dispatcher, tracker, handle)
+
+
+class ActionStopMessages(_SetMarketing):
+    granted = False
+    response = "utter_messages_stopped"
+
+    def name(self) -> str:
+        return "action_stop_messages"
+
+
+class ActionResumeMessages(_SetMarketing):
+    granted = True
+    response = "utter_messages_resumed"
+
+    def name(self) -> str:
+        return "action_resume_messages"

@@ -1,0 +1,83 @@
+"""Support cases and reviews: what customers tell us."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Integer, cast, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from crm.models import CaseKind, CaseStatus, Review, SupportCase
+
+CASE_PREFIX = "CS-"
+# The demo shop and imports number from here; a fresh store starts here too.
+FIRST_CASE_NUMBER = 100_001
+# Statuses in which a case is still being worked on (a new message joins it).
+ACTIVE_STATUSES = (CaseStatus.OPEN, CaseStatus.WAITING_AGENT)
+
+
+class CaseRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def next_number(self) -> str:
+        """The number after the highest one issued so far ("CS-100001" on an empty store)."""
+        highest = self._session.scalar(
+            select(func.max(cast(func.substr(SupportCase.number, len(CASE_PREFIX) + 1), Integer))).where(
+                SupportCase.number.like(f"{CASE_PREFIX}%")
+            )
+        )
+        return f"{CASE_PREFIX}{max(FIRST_CASE_NUMBER, (highest or 0) + 1)}"
+
+    def active_for(self, customer_id: int, kind: CaseKind, order_id: int | None = None) -> SupportCase | None:
+        """The newest unfinished case of `kind` for this customer (and this order, when given)."""
+        query = select(SupportCase).where(
+            SupportCase.customer_id == customer_id,
+            SupportCase.kind == kind,
+            SupportCase.status.in_(ACTIVE_STATUSES),
+        )
+        if kind is CaseKind.COMPLAINT:
+            query = query.where(
+                SupportCase.order_id == order_id if order_id is not None else SupportCase.order_id.is_(None)
+            )
+        return self._session.scalars(query.order_by(SupportCase.opened_at.desc()).limit(1)).one_or_none()
+
+    def add_numbered(self, case: SupportCase, attempts: int = 3) -> None:
+        """Adds `case` under the next free number.
+
+        Two conversations can compute the same next number at once; the unique constraint
+        refuses the second, which then retries with a fresh number inside a savepoint.
+        """
+        for attempt in range(attempts):
+            case.number = self.next_number()
+            try:
+                with self._session.begin_nested():
+                    self._session.add(case)
+                    self._session.flush()
+                return
+            except IntegrityError:
+                if attempt == attempts - 1:
+                    raise
+
+    def customers_with_complaints(self, start: datetime, end: datetime) -> int:
+        """Distinct customers who opened at least one complaint in [start, end)."""
+        return (
+            self._session.scalar(
+                select(func.count(func.distinct(SupportCase.customer_id))).where(
+                    SupportCase.kind == CaseKind.COMPLAINT,
+                    SupportCase.opened_at >= start,
+                    SupportCase.opened_at < end,
+                )
+            )
+            or 0
+        )
+
+
+class ReviewRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, review: Review) -> None:
+        self._session.add(review)
+        self._session.flush()

@@ -1,0 +1,96 @@
+"""Devices customers own: when they want servicing, warranty, booking a service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from crm.models import Channel, Device, Product, ProductKind
+from crm.repositories.devices import DeviceRepository, ProductRepository
+from crm.services.cases import CaseView, open_request
+from crm.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class DeviceServiceView:
+    name: str
+    serial: str
+    purchased_on: date
+    last_service_on: date | None
+    # None for devices that need no scheduled service (printers).
+    next_service_on: date | None
+    warranty_ends_on: date
+    service_name: str | None
+    service_price: Decimal | None
+
+    def days_until_service(self, today: date) -> int | None:
+        """Negative when overdue."""
+        return (self.next_service_on - today).days if self.next_service_on else None
+
+
+class NoDevice(LookupError):
+    """The customer owns no device with that serial (or none that is serviced)."""
+
+
+def service_status(uow: UnitOfWork, customer_id: int) -> tuple[DeviceServiceView, ...]:
+    """Every device of the customer, the one due soonest first (unserviced ones last)."""
+    with uow:
+        products = ProductRepository(uow.session)
+        views = [
+            _view(device, product, _service_product(products, product))
+            for device, product in DeviceRepository(uow.session).for_customer(customer_id)
+        ]
+    return tuple(sorted(views, key=lambda v: (v.next_service_on is None, v.next_service_on or date.max)))
+
+
+def book_service(
+    uow: UnitOfWork,
+    customer_id: int,
+    serial: str,
+    now: datetime,
+    conversation_id: str | None = None,
+    channel: Channel | None = None,
+) -> CaseView:
+    """Asks the service team to arrange a visit: an open case they work from.
+
+    A case rather than an order, because a date and a price confirmation need a person; the
+    team turns it into a service order once the customer agrees a slot.
+    """
+    device = next((v for v in service_status(uow, customer_id) if v.serial == serial), None)
+    if device is None or device.next_service_on is None:
+        raise NoDevice(serial)
+    description = (
+        f"Please book a service ({device.service_name or 'service'}) for {device.name}, serial "
+        f"{device.serial}; due {device.next_service_on.isoformat()}. Requested in chat."
+    )
+    return open_request(
+        uow,
+        customer_id,
+        "service booking",
+        description,
+        now,
+        conversation_id=conversation_id,
+        channel=channel,
+    )
+
+
+def _service_product(products: ProductRepository, device: Product) -> Product | None:
+    if not device.service_interval_days:
+        return None
+    return next(iter(products.of_kind_in_category(ProductKind.SERVICE, device.category)), None)
+
+
+def _view(device: Device, product: Product, service: Product | None) -> DeviceServiceView:
+    base = device.last_service_on or device.purchased_on
+    interval = product.service_interval_days
+    return DeviceServiceView(
+        name=product.name,
+        serial=device.serial,
+        purchased_on=device.purchased_on,
+        last_service_on=device.last_service_on,
+        next_service_on=base + timedelta(days=interval) if interval else None,
+        warranty_ends_on=device.warranty_ends_on,
+        service_name=service.name if service else None,
+        service_price=service.price if service else None,
+    )
