@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import signal
+import subprocess
 import sys
 import threading
 from datetime import UTC, datetime
@@ -38,7 +39,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_system(settings: Settings, *, demo_customers: int) -> int:
     prepare_store(settings.database_url, now=datetime.now(UTC), demo_customers=demo_customers)
-    model = ensure_model(PROJECT_ROOT / "config.yml", MODELS_DIR, "assistant")
     token = auth_token(settings)
     stop = threading.Event()
 
@@ -51,8 +51,12 @@ def run_system(settings: Settings, *, demo_customers: int) -> int:
 
     processes: list[ManagedProcess] = []
     try:
+        # The NLU service trains its classifier while Rasa trains the dialogue model.
         nlu = start_nlu_service(settings)
         processes.append(nlu)
+        model = ensure_model(PROJECT_ROOT / "config.yml", MODELS_DIR, "assistant")
+        if stop.is_set():
+            return 1
         actions = start_action_server(settings)
         processes.append(actions)
         rasa = start_rasa_server(settings, model, token)
@@ -67,6 +71,11 @@ def run_system(settings: Settings, *, demo_customers: int) -> int:
         return 0
     except ServerFailed as error:
         print(f"[stack] ERROR: {error}", file=sys.stderr, flush=True)
+        return 1
+    except subprocess.CalledProcessError as error:
+        print(
+            f"[stack] ERROR: training failed (exit code {error.returncode}); see the output above", flush=True
+        )
         return 1
     finally:
         for process in reversed(processes):  # Rasa first, so no request reaches a stopped action server
