@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable
+from datetime import time
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -39,6 +40,24 @@ CHANNEL_WORDS = {
     "mail": Channel.EMAIL,
 }
 CHANNEL_NAMES = {Channel.WEB: "this website chat", Channel.TELEGRAM: "Telegram", Channel.EMAIL: "email"}
+
+
+def quiet_hours_in(message: dict[str, Any]) -> tuple[time, time] | None:
+    """Quiet hours from the message's two `time` entities, else from its text.
+
+    The entities catch what the text parser cannot read: "from 10 in the evening to 7 in the
+    morning" arrives from the NLU service as "22:00" and "07:00"; the regex's "10pm" parses too.
+    """
+    times = sorted(
+        (e for e in message.get("entities") or [] if e.get("entity") == "time"),
+        key=lambda e: e.get("start", 0),
+    )
+    if len(times) == 2:
+        hours = parse_quiet_hours(f"{times[0].get('value')} to {times[1].get('value')}")
+        if hours is not None:
+            return hours
+    return parse_quiet_hours(message.get("text") or "")
+
 
 Handler = Callable[[UnitOfWork, CustomerView, CollectingDispatcher, Tracker], list[dict[str, Any]]]
 
@@ -92,7 +111,7 @@ class ActionSetQuietHours(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        hours = parse_quiet_hours(tracker.latest_message.get("text") or "")
+        hours = quiet_hours_in(tracker.latest_message)
 
         def handle(
             uow: UnitOfWork, customer: CustomerView, dispatcher: CollectingDispatcher, tracker: Tracker

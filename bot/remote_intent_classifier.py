@@ -5,6 +5,10 @@ build of several GB on Python 3.10). The service trains itself from the same `da
 this component only forwards each message's text and copies the ranking back. When the service
 cannot be reached the message gets no intent, so the FallbackClassifier after it turns it into
 `nlu_fallback` and the conversation goes on.
+
+The service also returns the entities spaCy finds where the regexes do not ("10 in the evening",
+a misspelt product); they never overlap a regex match, so the RegexEntityExtractor after this
+component adds its own next to them.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -58,21 +62,24 @@ class RemoteIntentClassifier(GraphComponent, IntentClassifier):
             text = message.get(TEXT)
             if not text:
                 continue
-            intent, ranking = self._classify(text)
+            intent, ranking, entities = self._classify(text)
             # The service's decision, which may be its own `nlu_fallback` (unsure, or far from
             # every example); the ranking still lists real intents for the clarification buttons.
             message.set(INTENT, intent, add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking[: self._config["ranking_length"]], add_to_output=True)
+            if entities:
+                message.set(ENTITIES, message.get(ENTITIES, []) + entities, add_to_output=True)
         return messages
 
-    def _classify(self, text: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    def _classify(self, text: str) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
         try:
             response = self._http.post(self._url, json={"text": text}, timeout=self._config["timeout"])
             response.raise_for_status()
             body = response.json()
-            return dict(body["intent"]), list(body["intent_ranking"])
+            entities = [dict(entity) for entity in body.get("entities") or []]
+            return dict(body["intent"]), list(body["intent_ranking"]), entities
         except (requests.RequestException, ValueError, KeyError, TypeError) as error:
             logger.error(
                 "NLU service at %s failed (%s): treating the message as not understood", self._url, error
             )
-            return {"name": None, "confidence": 0.0}, []
+            return {"name": None, "confidence": 0.0}, [], []

@@ -3,7 +3,8 @@
 `python -m nlu.service --port 5056`: trains the classifier from `data/nlu` at start (seconds
 when the embeddings are cached in var/nlu/, about a minute on a fresh checkout), or loads the
 classifier trained last time when the training data did not change, then answers
-`POST /parse {"text": ...}` with an intent and a ranking in Rasa's format.
+`POST /parse {"text": ...}` with an intent, a ranking and the entities spaCy finds beyond the regexes
+(nlu/entities.py), in Rasa's format.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from pydantic import BaseModel, Field
 
 from nlu.classifier import FALLBACK, IntentClassifier, fallback_mask
 from nlu.embeddings import CachedEmbedder, Embedder, MiniLMEmbedder
+from nlu.entities import SpacyEntityExtractor, regex_patterns
 from nlu.off_topic import DEFAULT_PATH as OFF_TOPIC_PATH
 from nlu.off_topic import EVALUATION_ONLY_TOPICS, OUT_OF_SCOPE, load_off_topic
 from nlu.settings import CLASSIFIER_OPTIONS
@@ -83,7 +85,7 @@ def load_or_train(data_dir: Path, embedder: Embedder, state_dir: Path = STATE_DI
     return classifier
 
 
-def create_app(classifier: IntentClassifier) -> FastAPI:
+def create_app(classifier: IntentClassifier, extractor: SpacyEntityExtractor | None = None) -> FastAPI:
     app = FastAPI(title="NLU service", docs_url=None, redoc_url=None)
 
     @app.get("/health")
@@ -92,7 +94,10 @@ def create_app(classifier: IntentClassifier) -> FastAPI:
 
     @app.post("/parse")
     def parse(request: ParseRequest) -> dict[str, Any]:
-        return parse_text(classifier, request.text)
+        parsed = parse_text(classifier, request.text)
+        # Offsets refer to the text as sent (Rasa's message), so no whitespace is collapsed here.
+        found = extractor.extract(request.text[:MAX_TEXT_CHARS]) if extractor else []
+        return {**parsed, "entities": [entity.as_rasa() for entity in found]}
 
     return app
 
@@ -130,7 +135,9 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s - %(message)s")
     classifier = load_or_train(args.data, MiniLMEmbedder(threads=1))
     classifier.predict(["warm up"])  # load the model before the first customer waits for it
-    uvicorn.run(create_app(classifier), host=args.host, port=args.port, log_level="warning")
+    extractor = SpacyEntityExtractor(regex_patterns(nlu_files(args.data)))
+    extractor.extract("warm up at 9 in the evening")
+    uvicorn.run(create_app(classifier, extractor), host=args.host, port=args.port, log_level="warning")
 
 
 if __name__ == "__main__":

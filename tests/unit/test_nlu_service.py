@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from nlu.embeddings import Matrix
+from nlu.entities import Entity
 from nlu.service import create_app, load_or_train
 from nlu.training_examples import plain_text
 from tests.unit.test_nlu_classifier import BagOfWordsEmbedder
@@ -101,3 +102,35 @@ def test_changed_data_is_trained_again(data_dir: Path, tmp_path: Path) -> None:
     load_or_train(data_dir, again, tmp_path / "state")
 
     assert again.texts_embedded > 0
+
+
+class FixedEntities:
+    """Stands in for the spaCy extractor: the service's part is passing its entities on."""
+
+    def extract(self, text: str) -> list[Entity]:
+        start = text.find("7 in the morning")
+        return [Entity("time", "07:00", start, start + 16, 0.9)] if start >= 0 else []
+
+
+def test_parse_returns_the_extractors_entities_in_rasas_format(data_dir: Path, tmp_path: Path) -> None:
+    classifier = load_or_train(data_dir, BagOfWordsEmbedder(), tmp_path / "state")
+    client = TestClient(create_app(classifier, FixedEntities()))  # type: ignore[arg-type]
+
+    body = client.post("/parse", json={"text": "no  messages before 7 in the morning"}).json()
+
+    assert body["entities"] == [
+        {
+            "entity": "time",
+            "value": "07:00",
+            "start": 20,  # offsets in the text as sent: the double space counts
+            "end": 36,
+            "extractor": "SpacyEntityService",
+            "confidence_entity": 0.9,
+        }
+    ]
+
+
+def test_parse_without_an_extractor_returns_no_entities(data_dir: Path, tmp_path: Path) -> None:
+    client = TestClient(create_app(load_or_train(data_dir, BagOfWordsEmbedder(), tmp_path / "state")))
+
+    assert client.post("/parse", json={"text": "where is my order"}).json()["entities"] == []
