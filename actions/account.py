@@ -10,13 +10,16 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import support
+from actions.base import for_customer
 from actions.identity import channel_of, current_customer
 from actions.store import unit_of_work
 from crm.db import StoreError
 from crm.models import Channel
-from crm.services.cases import open_request
+from crm.services.cases import CaseView, open_request
+from crm.services.customers import CustomerView
 from crm.services.identity import AccountView, account_overview
 from crm.services.preferences import marketing_consent
+from crm.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -76,16 +79,17 @@ class ActionExplainAccountDeletion(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        try:
-            account = _account(tracker)
-        except StoreError:
-            log.exception("account details unavailable for sender %s", tracker.sender_id)
-            dispatcher.utter_message(response="utter_store_unavailable")
+        found = for_customer(
+            dispatcher,
+            tracker,
+            lambda uow, customer: account_overview(uow, customer.id),
+            log=log,
+            failure="account details unavailable for sender %s",
+            visitor=[{"response": "utter_account_delete_visitor"}],
+        )
+        if found is None:
             return [support.followup(None)]
-        if account is None:
-            dispatcher.utter_message(response="utter_account_delete_visitor")
-            dispatcher.utter_message(response="utter_ask_identify")
-            return [support.followup(None)]
+        account = found[1]
         dispatcher.utter_message(
             response="utter_account_delete_consequences", masked_email=account.masked_email or "your email"
         )
@@ -101,12 +105,8 @@ class ActionRequestAccountDeletion(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        try:
-            uow = unit_of_work()
-            customer = current_customer(uow, tracker)
-            if customer is None:
-                dispatcher.utter_message(response="utter_ask_identify")
-                return [support.followup(None)]
+
+        def request_deletion(uow: UnitOfWork, customer: CustomerView) -> tuple[AccountView, CaseView]:
             account = account_overview(uow, customer.id)
             case = open_request(
                 uow,
@@ -117,10 +117,18 @@ class ActionRequestAccountDeletion(Action):
                 conversation_id=tracker.sender_id,
                 channel=channel_of(tracker),
             )
-        except StoreError:
-            log.exception("deletion request not stored for sender %s", tracker.sender_id)
-            dispatcher.utter_message(response="utter_store_unavailable")
+            return account, case
+
+        found = for_customer(
+            dispatcher,
+            tracker,
+            request_deletion,
+            log=log,
+            failure="deletion request not stored for sender %s",
+        )
+        if found is None:
             return [support.followup(None)]
+        account, case = found[1]
         dispatcher.utter_message(
             response="utter_account_deletion_requested",
             case_number=case.number,
@@ -138,18 +146,17 @@ class ActionShowNewsletterConsent(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        try:
-            uow = unit_of_work()
-            customer = current_customer(uow, tracker)
-            if customer is None:
-                dispatcher.utter_message(response="utter_newsletter_visitor")
-                dispatcher.utter_message(response="utter_ask_identify")
-                return [support.followup(None)]
-            consent = marketing_consent(uow, customer.id)
-        except StoreError:
-            log.exception("consent unavailable for sender %s", tracker.sender_id)
-            dispatcher.utter_message(response="utter_store_unavailable")
+        found = for_customer(
+            dispatcher,
+            tracker,
+            lambda uow, customer: marketing_consent(uow, customer.id),
+            log=log,
+            failure="consent unavailable for sender %s",
+            visitor=[{"response": "utter_newsletter_visitor"}],
+        )
+        if found is None:
             return [support.followup(None)]
+        consent = found[1]
         granted = [CHANNEL_NAMES[channel] for channel in Channel if consent[channel]]
         if granted:
             status = "get our news and offers " + _join(granted)

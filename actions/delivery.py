@@ -10,10 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import orders
-from actions.identity import current_customer
+from actions.base import for_customer
 from actions.orders import day_text, named_order
-from actions.store import unit_of_work
-from crm.db import StoreError
 from crm.services.delivery import (
     DEFAULT_ABROAD_TRANSIT,
     DELIVERY_OPTIONS,
@@ -26,7 +24,6 @@ from crm.services.delivery import (
     address_change_options,
     delivery_estimate,
 )
-from crm.services.errors import OrderNotFound
 
 log = logging.getLogger(__name__)
 
@@ -94,25 +91,19 @@ class ActionEstimateDelivery(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         number = named_order(tracker)
-        try:
-            uow = unit_of_work()
-            customer = current_customer(uow, tracker)
-            if customer is None:
-                dispatcher.utter_message(text=general_delivery_period())
-                dispatcher.utter_message(response="utter_ask_identify")
-                return []
-            estimate = delivery_estimate(uow, customer.id, number, orders.utc_now())
-        except OrderNotFound:
-            if number:
-                dispatcher.utter_message(response="utter_order_not_found", order_number=number)
-            else:
-                dispatcher.utter_message(text=general_delivery_period())
-            return []
-        except StoreError:
-            log.exception("delivery estimate unavailable for sender %s", tracker.sender_id)
-            dispatcher.utter_message(response="utter_store_unavailable")
-            return []
-        dispatcher.utter_message(text=describe_estimate(estimate))
+        general = {"text": general_delivery_period()}
+        found = for_customer(
+            dispatcher,
+            tracker,
+            lambda uow, customer: delivery_estimate(uow, customer.id, number, orders.utc_now()),
+            log=log,
+            failure="delivery estimate unavailable for sender %s",
+            visitor=[general],
+            number=number,
+            missing=[general],
+        )
+        if found is not None:
+            dispatcher.utter_message(text=describe_estimate(found[1]))
         return []
 
 
@@ -140,18 +131,17 @@ class ActionAdviseShippingAddress(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         dispatcher.utter_message(response="utter_shipping_address_steps")
-        try:
-            uow = unit_of_work()
-            customer = current_customer(uow, tracker)
-            if customer is None:
-                dispatcher.utter_message(response="utter_address_change_identify")
-                dispatcher.utter_message(response="utter_ask_identify")
-                return []
-            options = address_change_options(uow, customer.id)
-        except StoreError:
-            log.exception("address options unavailable for sender %s", tracker.sender_id)
-            dispatcher.utter_message(response="utter_store_unavailable")
+        found = for_customer(
+            dispatcher,
+            tracker,
+            lambda uow, customer: address_change_options(uow, customer.id),
+            log=log,
+            failure="address options unavailable for sender %s",
+            visitor=[{"response": "utter_address_change_identify"}],
+        )
+        if found is None:
             return []
+        options = found[1]
         # Order numbers only: an address is never read back in chat.
         for number in options.changeable_orders:
             dispatcher.utter_message(

@@ -9,12 +9,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.identity import current_customer
+from actions.base import NO_ORDERS, for_customer
 from actions.orders import latest_intent, money, named_order
-from actions.store import unit_of_work
-from crm.db import StoreError
 from crm.models import OrderStatus
-from crm.services.errors import OrderNotFound
 from crm.services.invoices import OrderInvoicesView, order_invoices
 from crm.services.orders import order_status
 
@@ -47,26 +44,20 @@ class ActionReportInvoices(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         number = named_order(tracker)
-        try:
-            uow = unit_of_work()
-            customer = current_customer(uow, tracker)
-            if customer is None:
-                dispatcher.utter_message(response="utter_invoice_general")
-                dispatcher.utter_message(response="utter_ask_identify")
-                return []
-            view = order_invoices(uow, customer.id, number)
-        except OrderNotFound:
-            if number:
-                dispatcher.utter_message(response="utter_order_not_found", order_number=number)
-            else:
-                dispatcher.utter_message(response="utter_no_orders")
-            return []
-        except StoreError:
-            log.exception("invoices unavailable for sender %s", tracker.sender_id)
-            dispatcher.utter_message(response="utter_store_unavailable")
+        found = for_customer(
+            dispatcher,
+            tracker,
+            lambda uow, customer: order_invoices(uow, customer.id, number),
+            log=log,
+            failure="invoices unavailable for sender %s",
+            visitor=[{"response": "utter_invoice_general"}],
+            number=number,
+            missing=[NO_ORDERS],
+        )
+        if found is None:
             return []
         wants_copy = latest_intent(tracker) == "get_invoice"
-        dispatcher.utter_message(text=describe_invoices(view, wants_copy=wants_copy))
+        dispatcher.utter_message(text=describe_invoices(found[1], wants_copy=wants_copy))
         return []
 
 
@@ -80,19 +71,18 @@ class ActionHelpPaymentIssue(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         dispatcher.utter_message(response="utter_payment_issue_steps")
-        try:
-            uow = unit_of_work()
-            customer = current_customer(uow, tracker)
-            if customer is None:
-                dispatcher.utter_message(response="utter_ask_identify")
-                return []
-            latest = order_status(uow, customer.id)
-        except OrderNotFound:
+        # No order yet: the steps above are the whole answer.
+        found = for_customer(
+            dispatcher,
+            tracker,
+            lambda uow, customer: order_status(uow, customer.id),
+            log=log,
+            failure="payment state unavailable for sender %s",
+            missing=[],
+        )
+        if found is None:
             return []
-        except StoreError:
-            log.exception("payment state unavailable for sender %s", tracker.sender_id)
-            dispatcher.utter_message(response="utter_store_unavailable")
-            return []
+        latest = found[1]
         if latest.status is OrderStatus.PLACED:
             dispatcher.utter_message(
                 text=f"Your latest order {latest.number} ({money(latest.total, latest.currency)}) is still "

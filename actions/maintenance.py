@@ -13,10 +13,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import support
-from actions.identity import channel_of, current_customer
-from actions.store import unit_of_work
-from crm.db import StoreError
+from actions.base import for_customer
+from actions.identity import channel_of
+from crm.services.customers import CustomerView
 from crm.services.devices import DeviceServiceView, NoDevice, book_service, service_status
+from crm.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,19 @@ def describe_device(view: DeviceServiceView, today: date) -> str:
     return f"Your {view.name} (serial {view.serial}) {due_phrase(view, today)}; {warranty}."
 
 
+def _devices(
+    dispatcher: CollectingDispatcher, tracker: Tracker
+) -> tuple[CustomerView, tuple[DeviceServiceView, ...]] | None:
+    return for_customer(
+        dispatcher,
+        tracker,
+        lambda uow, customer: service_status(uow, customer.id),
+        log=log,
+        failure="devices unavailable for sender %s",
+        visitor=[{"response": "utter_service_visitor"}],
+    )
+
+
 class ActionReportServiceDue(Action):
     """Next service date = (last service or purchase) + the model's service interval."""
 
@@ -55,18 +69,10 @@ class ActionReportServiceDue(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        try:
-            uow = unit_of_work()
-            customer = current_customer(uow, tracker)
-            if customer is None:
-                dispatcher.utter_message(response="utter_service_visitor")
-                dispatcher.utter_message(response="utter_ask_identify")
-                return []
-            devices = service_status(uow, customer.id)
-        except StoreError:
-            log.exception("devices unavailable for sender %s", tracker.sender_id)
-            dispatcher.utter_message(response="utter_store_unavailable")
+        found = _devices(dispatcher, tracker)
+        if found is None:
             return []
+        customer, devices = found
         if not devices:
             dispatcher.utter_message(response="utter_no_devices")
             return []
@@ -84,18 +90,10 @@ class ActionOfferServiceBooking(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        try:
-            uow = unit_of_work()
-            customer = current_customer(uow, tracker)
-            if customer is None:
-                dispatcher.utter_message(response="utter_service_visitor")
-                dispatcher.utter_message(response="utter_ask_identify")
-                return [support.followup(None)]
-            devices = service_status(uow, customer.id)
-        except StoreError:
-            log.exception("devices unavailable for sender %s", tracker.sender_id)
-            dispatcher.utter_message(response="utter_store_unavailable")
+        found = _devices(dispatcher, tracker)
+        if found is None:
             return [support.followup(None)]
+        customer, devices = found
         due = next((view for view in devices if view.next_service_on), None)
         if due is None:
             dispatcher.utter_message(
@@ -119,26 +117,25 @@ class ActionBookService(Action):
     ) -> list[dict[str, Any]]:
         reset = [SlotSet("service_device", None), support.followup(None)]
         serial = tracker.get_slot("service_device")
-        try:
-            uow = unit_of_work()
-            customer = current_customer(uow, tracker)
-            if customer is None:
-                dispatcher.utter_message(response="utter_ask_identify")
-                return reset
+
+        def book(uow: UnitOfWork, customer: CustomerView) -> tuple[str, str]:
             if not serial:
                 raise NoDevice("none offered")
             devices = {view.serial: view for view in service_status(uow, customer.id)}
             case = book_service(
                 uow, customer.id, serial, support.utc_now(), tracker.sender_id, channel_of(tracker)
             )
+            return devices[serial].name, case.number
+
+        try:
+            found = for_customer(
+                dispatcher, tracker, book, log=log, failure="service not booked for sender %s"
+            )
         except NoDevice:
             dispatcher.utter_message(response="utter_no_serviceable_device")
             return reset
-        except StoreError:
-            log.exception("service not booked for sender %s", tracker.sender_id)
-            dispatcher.utter_message(response="utter_store_unavailable")
+        if found is None:
             return reset
-        dispatcher.utter_message(
-            response="utter_service_booked", device=devices[serial].name, case_number=case.number
-        )
+        device, case_number = found[1]
+        dispatcher.utter_message(response="utter_service_booked", device=device, case_number=case_number)
         return reset

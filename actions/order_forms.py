@@ -11,11 +11,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import orders
+from actions.base import for_customer, order_not_found
 from actions.identity import current_customer
 from actions.orders import latest_intent, money, named_order
 from actions.store import unit_of_work
 from crm.db import StoreError
 from crm.models import OrderStatus
+from crm.services.customers import CustomerView
 from crm.services.errors import OrderNotFound
 from crm.services.orders import (
     CHANGEABLE_STATUSES,
@@ -28,6 +30,7 @@ from crm.services.orders import (
     request_order_change,
 )
 from crm.services.refunds import REFUND_WORKING_DAYS, RETURN_WINDOW_DAYS
+from crm.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -191,23 +194,22 @@ class ValidateOrderChangeForm(FormValidationAction):
     ) -> dict[str, Any]:
         action = requested_action(tracker)
         try:
-            uow = unit_of_work()
-            customer = current_customer(uow, tracker)
-            if customer is None:
-                dispatcher.utter_message(response="utter_ask_identify")
-                return {"order_number": None, "requested_slot": None}
-            view = check_order_action(uow, customer.id, str(value), action)
+            found = for_customer(
+                dispatcher,
+                tracker,
+                lambda uow, customer: check_order_action(uow, customer.id, str(value), action),
+                log=log,
+                failure="order check unavailable for sender %s",
+            )
         except OrderNotFound:
             dispatcher.utter_message(response="utter_order_not_found", order_number=value)
             return {"order_number": None}
         except OrderActionRefused as refused:
             dispatcher.utter_message(text=refusal_text(refused.number, action, refused.status))
             return {"order_number": refused.number, "requested_slot": None}  # ends the form
-        except StoreError:
-            log.exception("order check unavailable for sender %s", tracker.sender_id)
-            dispatcher.utter_message(response="utter_store_unavailable")
+        if found is None:
             return {"order_number": None, "requested_slot": None}
-        return {"order_number": view.number}
+        return {"order_number": found[1].number}
 
 
 class ActionSubmitOrderChange(Action):
@@ -227,42 +229,38 @@ class ActionSubmitOrderChange(Action):
             dispatcher.utter_message(response="utter_order_change_kept", order_number=number)
             return reset
         action, now = requested_action(tracker), orders.utc_now()
-        try:
-            uow = unit_of_work()
-            customer = current_customer(uow, tracker)
-            if customer is None:
-                dispatcher.utter_message(response="utter_ask_identify")
-                return reset
+
+        def carry_out(uow: UnitOfWork, customer: CustomerView) -> str:
             if action is OrderAction.CANCEL:
                 result = cancel_order(uow, customer.id, number, now)
                 if result.was_paid:
-                    text = (
+                    return (
                         f"Done: order {result.number} is cancelled. Your refund of "
                         f"{money(result.refund_amount, result.currency)} goes back to the payment method "
                         f"you used within {REFUND_WORKING_DAYS} working days."
                     )
-                else:
-                    text = (
-                        f"Done: order {result.number} is cancelled. It wasn't paid, so nothing was charged."
-                    )
-            else:
-                change = request_order_change(uow, customer.id, number, _change_request(tracker), now)
-                text = (
-                    f"I've noted your change request on order {change.number} for our warehouse team. "
-                    f"The order is still {change.status.value}; they check the change before packing and "
-                    "confirm by email, or tell you if it isn't possible."
-                )
-        except OrderNotFound:
-            dispatcher.utter_message(response="utter_order_not_found", order_number=number)
-            return reset
+                return f"Done: order {result.number} is cancelled. It wasn't paid, so nothing was charged."
+            change = request_order_change(uow, customer.id, number, _change_request(tracker), now)
+            return (
+                f"I've noted your change request on order {change.number} for our warehouse team. "
+                f"The order is still {change.status.value}; they check the change before packing and "
+                "confirm by email, or tell you if it isn't possible."
+            )
+
+        try:
+            found = for_customer(
+                dispatcher,
+                tracker,
+                carry_out,
+                log=log,
+                failure="order change failed for sender %s",
+                missing=[order_not_found(number)],
+            )
         except OrderActionRefused as refused:
             dispatcher.utter_message(text=refusal_text(refused.number, action, refused.status))
             return reset
-        except StoreError:
-            log.exception("order change failed for sender %s", tracker.sender_id)
-            dispatcher.utter_message(response="utter_store_unavailable")
-            return reset
-        dispatcher.utter_message(text=text)
+        if found is not None:
+            dispatcher.utter_message(text=found[1])
         return reset
 
 

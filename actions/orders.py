@@ -11,11 +11,8 @@ from zoneinfo import ZoneInfo
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.identity import current_customer
-from actions.store import unit_of_work
-from crm.db import StoreError
+from actions.base import NO_ORDERS, for_customer
 from crm.models import OrderStatus
-from crm.services.errors import OrderNotFound
 from crm.services.orders import OrderStatusView, order_status
 
 log = logging.getLogger(__name__)
@@ -41,23 +38,18 @@ class ActionReportOrderStatus(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         number = named_order(tracker)
-        try:
-            uow = unit_of_work()
-            customer = current_customer(uow, tracker)
-            if customer is None:
-                dispatcher.utter_message(response="utter_ask_identify")
-                return []
-            view = order_status(uow, customer.id, number)
-        except OrderNotFound:
-            if number:
-                dispatcher.utter_message(response="utter_order_not_found", order_number=number)
-            else:
-                dispatcher.utter_message(response="utter_no_orders")
+        found = for_customer(
+            dispatcher,
+            tracker,
+            lambda uow, customer: order_status(uow, customer.id, number),
+            log=log,
+            failure="order status unavailable for sender %s",
+            number=number,
+            missing=[NO_ORDERS],
+        )
+        if found is None:
             return []
-        except StoreError:
-            log.exception("order status unavailable for sender %s", tracker.sender_id)
-            dispatcher.utter_message(response="utter_store_unavailable")
-            return []
+        customer, view = found
         dispatcher.utter_message(text=describe_order(view, customer.first_name, customer.time_zone))
         return []
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Callable
 from datetime import time
 from typing import Any
 
@@ -13,9 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import support
-from actions.identity import current_customer
-from actions.store import unit_of_work
-from crm.db import StoreError
+from actions.base import for_customer
 from crm.models import Channel
 from crm.services.customers import CustomerView
 from crm.services.preferences import (
@@ -59,118 +56,98 @@ def quiet_hours_in(message: dict[str, Any]) -> tuple[time, time] | None:
     return parse_quiet_hours(message.get("text") or "")
 
 
-Handler = Callable[[UnitOfWork, CustomerView, CollectingDispatcher, Tracker], list[dict[str, Any]]]
-
-
-def _for_customer(
-    dispatcher: CollectingDispatcher, tracker: Tracker, handler: Handler
-) -> list[dict[str, Any]]:
-    """Runs `handler` for an identified customer; visitors are asked to identify first."""
-    try:
-        uow = unit_of_work()
-        customer = current_customer(uow, tracker)
-        if customer is None:
-            dispatcher.utter_message(response="utter_preferences_visitor")
-            dispatcher.utter_message(response="utter_ask_identify")
-            return []
-        return handler(uow, customer, dispatcher, tracker)
-    except StoreError:
-        log.exception("preferences unavailable for sender %s", tracker.sender_id)
-        dispatcher.utter_message(response="utter_store_unavailable")
-        return []
-
-
-class ActionSetPreferredChannel(Action):
-    def name(self) -> str:
-        return "action_set_preferred_channel"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[dict[str, Any]]:
-        word = str(next(tracker.get_latest_entity_values("channel"), "") or "").lower()
-        channel = CHANNEL_WORDS.get(word)
-
-        def handle(
-            uow: UnitOfWork, customer: CustomerView, dispatcher: CollectingDispatcher, tracker: Tracker
-        ) -> list[dict[str, Any]]:
-            if channel is None:
-                dispatcher.utter_message(response="utter_ask_channel")
-                return []
-            view = set_preferred_channel(uow, customer.id, channel)
-            response = "utter_channel_set" if view.channel_reachable else "utter_channel_set_unlinked"
-            dispatcher.utter_message(response=response, channel=CHANNEL_NAMES[channel])
-            return []
-
-        return _for_customer(dispatcher, tracker, handle)
-
-
-class ActionSetQuietHours(Action):
-    def name(self) -> str:
-        return "action_set_quiet_hours"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[dict[str, Any]]:
-        hours = quiet_hours_in(tracker.latest_message)
-
-        def handle(
-            uow: UnitOfWork, customer: CustomerView, dispatcher: CollectingDispatcher, tracker: Tracker
-        ) -> list[dict[str, Any]]:
-            if hours is None:
-                dispatcher.utter_message(response="utter_ask_quiet_hours")
-                return []
-            start, end = hours
-            set_quiet_hours(uow, customer.id, start, end)
-            dispatcher.utter_message(
-                response="utter_quiet_hours_set",
-                start=start.strftime("%H:%M"),
-                end=end.strftime("%H:%M"),
-                time_zone=customer.time_zone,
-            )
-            return []
-
-        return _for_customer(dispatcher, tracker, handle)
-
-
-class ActionMessageLessOften(Action):
-    def name(self) -> str:
-        return "action_message_less_often"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[dict[str, Any]]:
-        def handle(
-            uow: UnitOfWork, customer: CustomerView, dispatcher: CollectingDispatcher, tracker: Tracker
-        ) -> list[dict[str, Any]]:
-            change = message_less_often(uow, customer.id)
-            response = "utter_less_often" if change.changed else "utter_less_often_minimum"
-            dispatcher.utter_message(response=response, per_week=change.after, before=change.before)
-            return []
-
-        return _for_customer(dispatcher, tracker, handle)
-
-
-class _SetMarketing(Action, ABC):
-    """Appends one consent row per channel (purpose marketing, source chat)."""
-
-    granted: bool
-    response: str
+class _PreferenceAction(Action, ABC):
+    """Changes a preference of an identified customer; visitors are asked to identify first."""
 
     @abstractmethod
     def name(self) -> str:
         """Abstract, so rasa-sdk does not register this base class as an action."""
 
+    @abstractmethod
+    def handle(
+        self, uow: UnitOfWork, customer: CustomerView, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> list[dict[str, Any]]:
+        """Makes the change and tells the customer; returns the events."""
+
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        def handle(
-            uow: UnitOfWork, customer: CustomerView, dispatcher: CollectingDispatcher, tracker: Tracker
-        ) -> list[dict[str, Any]]:
-            set_marketing_consent(uow, customer.id, self.granted, support.utc_now())
-            dispatcher.utter_message(response=self.response)
-            return [support.followup(None)]
+        found = for_customer(
+            dispatcher,
+            tracker,
+            lambda uow, customer: self.handle(uow, customer, dispatcher, tracker),
+            log=log,
+            failure="preferences unavailable for sender %s",
+            visitor=[{"response": "utter_preferences_visitor"}],
+        )
+        return [] if found is None else found[1]
 
-        return _for_customer(dispatcher, tracker, handle)
+
+class ActionSetPreferredChannel(_PreferenceAction):
+    def name(self) -> str:
+        return "action_set_preferred_channel"
+
+    def handle(
+        self, uow: UnitOfWork, customer: CustomerView, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> list[dict[str, Any]]:
+        word = str(next(tracker.get_latest_entity_values("channel"), "") or "").lower()
+        channel = CHANNEL_WORDS.get(word)
+        if channel is None:
+            dispatcher.utter_message(response="utter_ask_channel")
+            return []
+        view = set_preferred_channel(uow, customer.id, channel)
+        response = "utter_channel_set" if view.channel_reachable else "utter_channel_set_unlinked"
+        dispatcher.utter_message(response=response, channel=CHANNEL_NAMES[channel])
+        return []
+
+
+class ActionSetQuietHours(_PreferenceAction):
+    def name(self) -> str:
+        return "action_set_quiet_hours"
+
+    def handle(
+        self, uow: UnitOfWork, customer: CustomerView, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> list[dict[str, Any]]:
+        hours = quiet_hours_in(tracker.latest_message)
+        if hours is None:
+            dispatcher.utter_message(response="utter_ask_quiet_hours")
+            return []
+        start, end = hours
+        set_quiet_hours(uow, customer.id, start, end)
+        dispatcher.utter_message(
+            response="utter_quiet_hours_set",
+            start=start.strftime("%H:%M"),
+            end=end.strftime("%H:%M"),
+            time_zone=customer.time_zone,
+        )
+        return []
+
+
+class ActionMessageLessOften(_PreferenceAction):
+    def name(self) -> str:
+        return "action_message_less_often"
+
+    def handle(
+        self, uow: UnitOfWork, customer: CustomerView, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> list[dict[str, Any]]:
+        change = message_less_often(uow, customer.id)
+        response = "utter_less_often" if change.changed else "utter_less_often_minimum"
+        dispatcher.utter_message(response=response, per_week=change.after, before=change.before)
+        return []
+
+
+class _SetMarketing(_PreferenceAction):
+    """Appends one consent row per channel (purpose marketing, source chat)."""
+
+    granted: bool
+    response: str
+
+    def handle(
+        self, uow: UnitOfWork, customer: CustomerView, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> list[dict[str, Any]]:
+        set_marketing_consent(uow, customer.id, self.granted, support.utc_now())
+        dispatcher.utter_message(response=self.response)
+        return [support.followup(None)]
 
 
 class ActionStopMessages(_SetMarketing):

@@ -10,11 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import orders
-from actions.identity import current_customer
+from actions.base import NO_ORDERS, for_customer, order_not_found
 from actions.orders import day_text, money, named_order
-from actions.store import unit_of_work
-from crm.db import StoreError
-from crm.services.errors import OrderNotFound
 from crm.services.refunds import (
     RETURN_WINDOW_DAYS,
     CancellationFee,
@@ -73,25 +70,18 @@ class ActionReportRefund(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         number = named_order(tracker)
-        try:
-            uow = unit_of_work()
-            customer = current_customer(uow, tracker)
-            if customer is None:
-                dispatcher.utter_message(response="utter_refund_policy")
-                dispatcher.utter_message(response="utter_ask_identify")
-                return []
-            view = refund_status(uow, customer.id, number, orders.utc_now())
-        except OrderNotFound:
-            if number:
-                dispatcher.utter_message(response="utter_order_not_found", order_number=number)
-            else:
-                dispatcher.utter_message(response="utter_no_orders")
-            return []
-        except StoreError:
-            log.exception("refund status unavailable for sender %s", tracker.sender_id)
-            dispatcher.utter_message(response="utter_store_unavailable")
-            return []
-        dispatcher.utter_message(text=describe_refund(view))
+        found = for_customer(
+            dispatcher,
+            tracker,
+            lambda uow, customer: refund_status(uow, customer.id, number, orders.utc_now()),
+            log=log,
+            failure="refund status unavailable for sender %s",
+            visitor=[{"response": "utter_refund_policy"}],
+            number=number,
+            missing=[NO_ORDERS],
+        )
+        if found is not None:
+            dispatcher.utter_message(text=describe_refund(found[1]))
         return []
 
 
@@ -108,21 +98,18 @@ class ActionExplainCancellationFee(Action):
         if number is None:
             dispatcher.utter_message(response="utter_cancellation_policy")
             return []
-        try:
-            uow = unit_of_work()
-            customer = current_customer(uow, tracker)
-            if customer is None:
-                dispatcher.utter_message(response="utter_cancellation_policy")
-                dispatcher.utter_message(response="utter_ask_identify")
-                return []
-            view = cancellation_fee(uow, customer.id, number)
-        except OrderNotFound:
-            dispatcher.utter_message(response="utter_order_not_found", order_number=number)
+        found = for_customer(
+            dispatcher,
+            tracker,
+            lambda uow, customer: cancellation_fee(uow, customer.id, number),
+            log=log,
+            failure="cancellation fee unavailable for sender %s",
+            visitor=[{"response": "utter_cancellation_policy"}],
+            missing=[order_not_found(number)],
+        )
+        if found is None:
             return []
-        except StoreError:
-            log.exception("cancellation fee unavailable for sender %s", tracker.sender_id)
-            dispatcher.utter_message(response="utter_store_unavailable")
-            return []
+        view = found[1]
         texts = {
             CancellationFee.FREE: (
                 f"Order {view.number} hasn't shipped yet, so you can cancel it free of charge."

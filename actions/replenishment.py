@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import orders
+from actions.base import for_customer
 from actions.identity import current_customer
 from actions.orders import money
 from actions.store import unit_of_work
@@ -65,18 +66,17 @@ class ActionOfferReorder(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         declined = [SlotSet("reorder_offered", False)]
-        try:
-            uow = unit_of_work()
-            customer = current_customer(uow, tracker)
-            if customer is None:
-                dispatcher.utter_message(response="utter_place_order_steps")
-                dispatcher.utter_message(response="utter_ask_identify")
-                return declined
-            usual = usual_consumables(uow, customer.id)
-        except StoreError:
-            log.exception("usual consumables unavailable for sender %s", tracker.sender_id)
-            dispatcher.utter_message(response="utter_store_unavailable")
+        found = for_customer(
+            dispatcher,
+            tracker,
+            lambda uow, customer: usual_consumables(uow, customer.id),
+            log=log,
+            failure="usual consumables unavailable for sender %s",
+            visitor=[{"response": "utter_place_order_steps"}],
+        )
+        if found is None:
             return declined
+        usual = found[1]
         if not usual:
             dispatcher.utter_message(response="utter_no_usual_consumable")
             return declined
@@ -105,19 +105,21 @@ class ActionSubmitReorder(Action):
             dispatcher.utter_message(response="utter_reorder_declined")
             return _clear_offer()
         try:
-            uow = unit_of_work()
-            customer = current_customer(uow, tracker)
-            if customer is None:
-                dispatcher.utter_message(response="utter_ask_identify")
-                return _clear_offer()
-            result = reorder(uow, customer.id, int(product_id), int(quantity), orders.utc_now())
+            found = for_customer(
+                dispatcher,
+                tracker,
+                lambda uow, customer: reorder(
+                    uow, customer.id, int(product_id), int(quantity), orders.utc_now()
+                ),
+                log=log,
+                failure="reorder failed for sender %s",
+            )
         except ReorderRefused:
             dispatcher.utter_message(response="utter_no_usual_consumable")
             return _clear_offer()
-        except StoreError:
-            log.exception("reorder failed for sender %s", tracker.sender_id)
-            dispatcher.utter_message(response="utter_store_unavailable")
+        if found is None:
             return _clear_offer()
+        result = found[1]
         dispatcher.utter_message(
             text=f"Done! I've placed order {result.number}: {result.item}, "
             f"{money(result.total, result.currency)}. It ships as soon as it's paid: "

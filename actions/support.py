@@ -12,11 +12,11 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.base import for_customer, order_not_found
 from actions.identity import current_customer
 from actions.store import unit_of_work
 from crm.db import StoreError
 from crm.services.cases import open_complaint
-from crm.services.errors import OrderNotFound
 from crm.services.reviews import record_review
 
 log = logging.getLogger(__name__)
@@ -66,21 +66,18 @@ class ActionFileComplaint(Action):
     ) -> list[dict[str, Any]]:
         number = next(tracker.get_latest_entity_values("order_number"), None)
         text = tracker.latest_message.get("text") or ""
-        try:
-            uow = unit_of_work()
-            customer = current_customer(uow, tracker)
-            if customer is None:
-                dispatcher.utter_message(response="utter_complaint_visitor")
-                dispatcher.utter_message(response="utter_ask_identify")
-                return []
-            case = open_complaint(uow, customer.id, text, utc_now(), number)
-        except OrderNotFound:
-            dispatcher.utter_message(response="utter_order_not_found", order_number=number)
+        found = for_customer(
+            dispatcher,
+            tracker,
+            lambda uow, customer: open_complaint(uow, customer.id, text, utc_now(), number),
+            log=log,
+            failure="complaint not filed for sender %s",
+            visitor=[{"response": "utter_complaint_visitor"}],
+            missing=[order_not_found(number)],
+        )
+        if found is None:
             return []
-        except StoreError:
-            log.exception("complaint not filed for sender %s", tracker.sender_id)
-            dispatcher.utter_message(response="utter_store_unavailable")
-            return []
+        case = found[1]
         response = "utter_complaint_added" if case.reused else "utter_complaint_opened"
         if case.order_number is None:
             response += "_no_order"
