@@ -27,6 +27,8 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot import async_parse
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_URL = "http://127.0.0.1:5056"
@@ -52,6 +54,7 @@ class RemoteIntentClassifier(GraphComponent, IntentClassifier):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> RemoteIntentClassifier:
+        async_parse.install()
         return cls(config)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
