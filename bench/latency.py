@@ -141,15 +141,18 @@ def main() -> None:
     try:
         wait_until_serving(nlu, actions, rasa, settings)
         processes.append(start_starter_bot(work / "starter", 5205))
-        senders = [f"web-C{n:05d}" for n in range(1, args.users + 1)]
+        # The concurrent users are other customers than the one who sent the long sequential run:
+        # 20 new conversations, not 19 new ones plus one 200 turns long.
+        sequential_sender = ["web-C00001"]
+        senders = [f"web-C{n:05d}" for n in range(2, args.users + 2)]
         bots = {
             "assistant": f"{settings.rasa_url}/webhooks/rest/webhook",
             "starter bot": "http://127.0.0.1:5205/webhooks/rest/webhook",
         }
         results: dict[tuple[str, str], Figures] = {}
         for name, url in bots.items():
-            asyncio.run(measure(url, 1, 10, senders))  # warm-up: first requests load lazily
-            results[(name, "1 user")] = asyncio.run(measure(url, 1, args.messages, senders))
+            asyncio.run(measure(url, 1, 10, ["web-warm-up"]))  # first requests load lazily
+            results[(name, "1 user")] = asyncio.run(measure(url, 1, args.messages, sequential_sender))
             results[(name, f"{args.users} users")] = asyncio.run(
                 measure(url, args.users, args.per_user, senders)
             )

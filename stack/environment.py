@@ -15,6 +15,10 @@ def rasa_environment(settings: Settings | None = None) -> dict[str, str]:
         # `bot/` (custom NLU components and channels) is imported by module path.
         PYTHONPATH=str(PROJECT_ROOT),
         RASA_TELEMETRY_ENABLED="false",
+        # One TensorFlow thread: the NLU service and the action server share the same cores, and
+        # TF's default of one thread per core made the three processes compete (measured).
+        TF_INTRA_OP_PARALLELISM_THREADS="1",
+        TF_INTER_OP_PARALLELISM_THREADS="1",
         TF_CPP_MIN_LOG_LEVEL="2",
         # Rasa prints a wall of deprecation warnings from its pinned libraries otherwise.
         PYTHONWARNINGS="ignore",
