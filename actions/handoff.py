@@ -23,8 +23,8 @@ log = logging.getLogger(__name__)
 class ActionRequestHuman(Action):
     """Queues the chat for an agent and pauses the bot, so the agent's replies are not talked over.
 
-    A visitor we cannot identify is handed over too (agents see paused conversations); only
-    customers get a case, because a case belongs to a customer.
+    A visitor we cannot identify is handed over too, with a case that has no customer, so the
+    agents' queue shows every waiting chat.
     """
 
     def name(self) -> str:
@@ -38,23 +38,26 @@ class ActionRequestHuman(Action):
         try:
             uow = unit_of_work()
             customer = current_customer(uow, tracker)
-            case = None
-            if customer is not None:
-                reason = tracker.latest_message.get("text") or ""
-                case = request_handoff(
-                    uow, customer.id, tracker.sender_id, channel_of(tracker), now, reason=reason
-                )
+            reason = tracker.latest_message.get("text") or ""
+            case = request_handoff(
+                uow,
+                customer.id if customer else None,
+                tracker.sender_id,
+                channel_of(tracker),
+                now,
+                reason=reason,
+            )
         except StoreError:
             # Without a case no agent would find the chat: say so instead of pausing into silence.
             log.exception("handoff not queued for sender %s", tracker.sender_id)
             dispatcher.utter_message(response="utter_store_unavailable")
             return []
         zone = ZoneInfo(customer.time_zone) if customer else SUPPORT_TIME_ZONE
-        kind = "handoff" if case else "handoff_visitor"
+        kind = "handoff" if customer else "handoff_visitor"
         state = "open" if wait.open_now else "closed"
         dispatcher.utter_message(
             response=f"utter_{kind}_{state}",
-            case_number=case.number if case else None,
+            case_number=case.number,
             minutes=wait.typical_reply_minutes,
             opening=opening_phrase(wait, zone, known=customer is not None),
         )

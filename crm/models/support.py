@@ -30,7 +30,8 @@ class SupportCase(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(20), unique=True)  # what the customer quotes
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    # NULL for a visitor who asked for a person before identifying: agents still see the chat.
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"))
     kind: Mapped[CaseKind] = mapped_column(str_enum(CaseKind, "case_kind"))
     topic: Mapped[str] = mapped_column(String(80))

@@ -43,6 +43,19 @@ class CaseRepository:
             )
         return self._session.scalars(query.order_by(SupportCase.opened_at.desc()).limit(1)).one_or_none()
 
+    def active_for_conversation(self, conversation_id: str, kind: CaseKind) -> SupportCase | None:
+        """The newest unfinished case of `kind` opened from this conversation (visitors have no customer)."""
+        return self._session.scalars(
+            select(SupportCase)
+            .where(
+                SupportCase.conversation_id == conversation_id,
+                SupportCase.kind == kind,
+                SupportCase.status.in_(ACTIVE_STATUSES),
+            )
+            .order_by(SupportCase.opened_at.desc())
+            .limit(1)
+        ).one_or_none()
+
     def add_numbered(self, case: SupportCase, attempts: int = 3) -> None:
         """Adds `case` under the next free number.
 

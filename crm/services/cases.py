@@ -109,16 +109,19 @@ def open_complaint(
 
 def request_handoff(
     uow: UnitOfWork,
-    customer_id: int,
+    customer_id: int | None,
     conversation_id: str,
     channel: Channel,
     now: datetime,
     reason: str = "",
 ) -> CaseView:
-    """Queues the conversation for a person: one waiting handoff case per customer."""
+    """Queues the conversation for a person: one waiting case per customer (per chat for a visitor)."""
     with uow:
         cases = CaseRepository(uow.session)
-        case = cases.active_for(customer_id, CaseKind.HANDOFF)
+        if customer_id is None:
+            case = cases.active_for_conversation(conversation_id, CaseKind.HANDOFF)
+        else:
+            case = cases.active_for(customer_id, CaseKind.HANDOFF)
         reused = case is not None
         if case is not None:
             # The customer may have moved to another channel: agents answer where they are now.

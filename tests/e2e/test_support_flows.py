@@ -105,6 +105,16 @@ def test_asking_for_a_human_pauses_the_conversation_and_queues_it(
     assert system.say(sender, "hello?") == []
 
 
+def test_a_visitor_asking_for_a_human_is_queued_too(system: RunningSystem, store: Engine) -> None:
+    sender = "visitor-e2e-handoff"
+
+    system.say(sender, "can I talk to a real person please")
+
+    with Session(store) as session:
+        [case] = session.scalars(select(SupportCase).where(SupportCase.conversation_id == sender)).all()
+    assert (case.customer_id, case.kind, case.status) == (None, CaseKind.HANDOFF, CaseStatus.WAITING_AGENT)
+
+
 @pytest.mark.parametrize(
     "message",
     ["", "x" * 10_000, "\x00\x01\x02\ufffd", "😀😀😀", "where is order 1000000"],

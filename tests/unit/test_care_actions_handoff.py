@@ -50,13 +50,19 @@ def test_after_hours_the_customer_hears_when_the_team_is_back(
     ]
 
 
-def test_visitor_is_handed_over_without_a_case(shop: Engine) -> None:
+def test_visitor_is_handed_over_with_a_case_without_customer(shop: Engine) -> None:
     events, messages = run(ActionRequestHuman(), user_turn("visitor-1", "agent", "contact_customer_service"))
+    again = run(ActionRequestHuman(), user_turn("visitor-1", "a person please", "contact_human_agent"))
 
-    assert events == [SlotSet("care_followup", None), ConversationPaused()]
+    assert events == again[0] == [SlotSet("care_followup", None), ConversationPaused()]
     assert replies(messages) == ["utter_handoff_visitor_open"]
     with Session(shop) as session:
-        assert session.scalars(select(SupportCase)).all() == []
+        [case] = session.scalars(select(SupportCase)).all()  # the second request joins the first
+    assert (case.customer_id, case.conversation_id, case.status) == (
+        None,
+        "visitor-1",
+        CaseStatus.WAITING_AGENT,
+    )
 
 
 def test_store_down_does_not_pause_into_silence(store_down: None) -> None:
