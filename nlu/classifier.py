@@ -31,7 +31,7 @@ BoolArray = NDArray[np.bool_]
 
 @dataclass(frozen=True)
 class Prediction:
-    """The decision for one message; `ranking` is the model's top two before any fallback."""
+    """The decision for one message; `ranking` is the model's best labels before any fallback."""
 
     label: str
     confidence: float
@@ -113,11 +113,11 @@ class IntentClassifier:
         similarity = np.asarray((embeddings @ self._intent_vectors.T).max(axis=1), dtype=np.float64)
         return probabilities, similarity
 
-    def predict(self, texts: Sequence[str]) -> list[Prediction]:
+    def predict(self, texts: Sequence[str], ranking_length: int = 2) -> list[Prediction]:
         if not texts:
             return []
         probabilities, similarity = self.scores(texts)
-        order = np.argsort(probabilities, axis=1)[:, ::-1][:, :2]
+        order = np.argsort(probabilities, axis=1)[:, ::-1][:, :ranking_length]
         top_labels = [self._classes[row[0]] for row in order]
         confidence = probabilities[np.arange(len(texts)), order[:, 0]]
         fallback = fallback_mask(

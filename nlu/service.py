@@ -17,12 +17,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import uvicorn
 from fastapi import FastAPI
 from pydantic import BaseModel, Field
 
-from nlu.classifier import FALLBACK, IntentClassifier, fallback_mask
+from nlu.classifier import IntentClassifier
 from nlu.embeddings import CachedEmbedder, Embedder, MiniLMEmbedder
 from nlu.entities import SpacyEntityExtractor, regex_patterns
 from nlu.off_topic import DEFAULT_PATH as OFF_TOPIC_PATH
@@ -107,22 +106,10 @@ def parse_text(classifier: IntentClassifier, text: str) -> dict[str, Any]:
     cleaned = " ".join(text.split())[:MAX_TEXT_CHARS]
     if not cleaned:
         return {"intent": {"name": "nlu_fallback", "confidence": 1.0}, "intent_ranking": []}
-    probabilities, similarity = classifier.scores([cleaned])
-    row = probabilities[0]
-    order = np.argsort(row)[::-1]
-    best = classifier.classes[order[0]]
-    falls_back = fallback_mask(
-        [best],
-        row[order[:1]],
-        similarity,
-        threshold=classifier.threshold,
-        similarity_gate=classifier.similarity_gate,
-    )[0]
+    prediction = classifier.predict([cleaned], ranking_length=RANKING_LENGTH)[0]
     return {
-        "intent": {"name": FALLBACK if falls_back else best, "confidence": float(row[order[0]])},
-        "intent_ranking": [
-            {"name": classifier.classes[i], "confidence": float(row[i])} for i in order[:RANKING_LENGTH]
-        ],
+        "intent": {"name": prediction.label, "confidence": prediction.confidence},
+        "intent_ranking": [{"name": name, "confidence": score} for name, score in prediction.ranking],
     }
 
 

@@ -15,6 +15,9 @@ from crm.demo.people import fill_pattern
 from crm.demo.purchases import PlannedOrder, Purpose
 from crm.models.enums import OrderStatus
 
+# The shop's own promises, so demo deliveries are late or on time by the rules customers hear.
+from crm.services.delivery import TRANSIT_DAYS, add_working_days
+
 LATE_SHARE = 0.05
 DEFECT_SHARE = 0.02
 RETURN_SHARE = 0.015
@@ -47,12 +50,6 @@ TRACKING_PATTERNS: dict[str, str] = {
     "InPost": "6##################", "bpost": "323##############", "An Post": "@@#########IE",
     "Austrian Post": "1#################", "Swiss Post": "99.##.######.########",
 }  # fmt: skip
-# Working days in transit from the German warehouse.
-TRANSIT_DAYS: dict[str, tuple[int, int]] = {
-    "Germany": (1, 2), "Austria": (2, 3), "Switzerland": (2, 4), "Netherlands": (1, 3),
-    "Belgium": (2, 3), "France": (2, 4), "Poland": (2, 4), "Italy": (3, 5), "Spain": (3, 5),
-    "United Kingdom": (3, 5), "Ireland": (3, 6), "United States": (5, 8), "Singapore": (5, 9),
-}  # fmt: skip
 
 Event = tuple[OrderStatus, datetime, str | None]
 
@@ -75,14 +72,6 @@ class Fulfilment:
 
     def when(self, status: OrderStatus) -> datetime | None:
         return next((moment for event, moment, _ in self.events if event is status), None)
-
-
-def add_working_days(day: date, days: int) -> date:
-    while days > 0:
-        day += timedelta(days=1)
-        if day.weekday() < 5:
-            days -= 1
-    return day
 
 
 def _at(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from crm.models import Channel
+from crm.models import Channel, Customer
 from crm.services.errors import UnknownCustomer
 from crm.uow import UnitOfWork
 
@@ -28,10 +28,14 @@ def identify_customer(uow: UnitOfWork, channel: Channel, external_id: str) -> Cu
         customer = uow.customers.by_identity(channel, external_id)
         if customer is None:
             raise UnknownCustomer(f"no linked customer for {channel.value} identity {external_id!r}")
-        return CustomerView(
-            id=customer.id,
-            external_ref=customer.external_ref,
-            name=customer.name,
-            time_zone=customer.time_zone,
-            language=customer.language,
-        )
+        return customer_view(customer)
+
+
+def customer_view(customer: Customer) -> CustomerView:
+    return CustomerView(
+        id=customer.id,
+        external_ref=customer.external_ref,
+        name=customer.name,
+        time_zone=customer.time_zone,
+        language=customer.language,
+    )

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from crm.models import Channel, ChannelIdentity, Customer, LinkState
-from crm.services.customers import CustomerView
+from crm.models import Channel, ChannelIdentity, LinkState
+from crm.services.customers import CustomerView, customer_view
 from crm.uow import UnitOfWork
 
 
@@ -55,7 +55,7 @@ def link_identity(
         identity.customer_id = customer.id
         identity.link_state = LinkState.LINKED
         identity.linked_at = now
-        view = _customer_view(customer)
+        view = customer_view(customer)
         uow.commit()
         return view
 
@@ -67,17 +67,7 @@ def account_overview(uow: UnitOfWork, customer_id: int) -> AccountView:
             raise LookupError(f"customer {customer_id} does not exist")
         channels = uow.customers.linked_channels(customer_id)
         return AccountView(
-            first_name=_customer_view(customer).first_name,
+            first_name=customer_view(customer).first_name,
             masked_email=mask_email(customer.email) if customer.email else None,
             linked_channels=tuple(sorted(channels)),
         )
-
-
-def _customer_view(customer: Customer) -> CustomerView:
-    return CustomerView(
-        id=customer.id,
-        external_ref=customer.external_ref,
-        name=customer.name,
-        time_zone=customer.time_zone,
-        language=customer.language,
-    )
