@@ -7,7 +7,7 @@ setup:
 	@MAKE_TARGET=$(firstword $(MAKECMDGOALS)) bash scripts/setup.sh
 
 run: setup
-	@$(PY) -m stack run
+	@$(PY) -m stack run --demo 2000
 
 test: setup
 	@$(PY) -m pytest

@@ -1,30 +1,46 @@
-"""Who is writing: the sender of a conversation, mapped to a customer of the store."""
+"""Who is writing: only what a server issued and verifies counts.
+
+- A chat token in the message metadata (the website and the REST channel carry it), signed by
+  the storefront and checked here on every turn;
+- a Telegram chat linked to an account through the deep link (the Telegram channel verifies
+  Telegram's secret header, so its sender ids are real chat ids).
+Anything else, including a sender id that looks like a customer's, is an anonymous visitor.
+"""
 
 from __future__ import annotations
 
-from rasa_sdk import Tracker
+from datetime import datetime
+from typing import Any
 
+from crm.chat_tokens import verify
 from crm.models import Channel
-from crm.services.customers import CustomerView, identify_customer
+from crm.services.customers import CustomerView, customer_by_ref, identify_customer
 from crm.services.errors import UnknownCustomer
 from crm.uow import UnitOfWork
 
-# Rasa input channel names -> the channel a customer identity is recorded under. The REST
-# channel stands in for the website (the demo and tests use it as the widget would).
-_CHANNEL_BY_INPUT = {
-    "rest": Channel.WEB,
-    "socketio": Channel.WEB,
-    "telegram": Channel.TELEGRAM,
-}
+TELEGRAM_PREFIX = "tg:"
+_CHANNEL_BY_INPUT = {"rest": Channel.WEB, "socketio": Channel.WEB, "telegram": Channel.TELEGRAM}
 
 
-def channel_of(tracker: Tracker) -> Channel:
-    return _CHANNEL_BY_INPUT.get(tracker.get_latest_input_channel() or "", Channel.WEB)
+def channel_of(input_channel: str | None) -> Channel:
+    return _CHANNEL_BY_INPUT.get(input_channel or "", Channel.WEB)
 
 
-def current_customer(uow: UnitOfWork, tracker: Tracker) -> CustomerView | None:
-    """The linked customer behind this conversation, or None for an unidentified visitor."""
-    try:
-        return identify_customer(uow, channel_of(tracker), tracker.sender_id)
-    except UnknownCustomer:
+def verified_customer(
+    uow: UnitOfWork,
+    input_channel: str | None,
+    sender_id: str,
+    metadata: dict[str, Any],
+    secret: str | None,
+    now: datetime,
+) -> CustomerView | None:
+    """The customer the server can vouch for in this turn, or None for a visitor."""
+    if input_channel == "telegram":
+        try:
+            return identify_customer(uow, Channel.TELEGRAM, sender_id.removeprefix(TELEGRAM_PREFIX))
+        except UnknownCustomer:
+            return None
+    subject = verify(metadata.get("chat_token"), secret, now)
+    if subject is None:
         return None
+    return customer_by_ref(uow, subject)

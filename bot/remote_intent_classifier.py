@@ -32,6 +32,8 @@ from bot import async_parse
 logger = logging.getLogger(__name__)
 
 DEFAULT_URL = "http://127.0.0.1:5056"
+REQUESTS = "requests"
+LANGUAGE = "language"
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
@@ -65,24 +67,41 @@ class RemoteIntentClassifier(GraphComponent, IntentClassifier):
             text = message.get(TEXT)
             if not text:
                 continue
-            intent, ranking, entities = self._classify(text)
+            parsed = self._classify(text)
             # The service's decision, which may be its own `nlu_fallback` (unsure, or far from
             # every example); the ranking still lists real intents for the clarification buttons.
-            message.set(INTENT, intent, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, ranking[: self._config["ranking_length"]], add_to_output=True)
-            if entities:
-                message.set(ENTITIES, message.get(ENTITIES, []) + entities, add_to_output=True)
+            message.set(INTENT, parsed["intent"], add_to_output=True)
+            message.set(
+                INTENT_RANKING_KEY, parsed["ranking"][: self._config["ranking_length"]], add_to_output=True
+            )
+            if parsed["entities"]:
+                message.set(ENTITIES, message.get(ENTITIES, []) + parsed["entities"], add_to_output=True)
+            # Further requests in the same message, and the language if it is not English: the
+            # dialogue answers every request, and another language politely.
+            message.set(REQUESTS, parsed["requests"], add_to_output=True)
+            message.set(LANGUAGE, parsed["language"], add_to_output=True)
         return messages
 
-    def _classify(self, text: str) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
+    def _classify(self, text: str) -> dict[str, Any]:
         try:
             response = self._http.post(self._url, json={"text": text}, timeout=self._config["timeout"])
             response.raise_for_status()
             body = response.json()
-            entities = [dict(entity) for entity in body.get("entities") or []]
-            return dict(body["intent"]), list(body["intent_ranking"]), entities
+            return {
+                "intent": dict(body["intent"]),
+                "ranking": list(body["intent_ranking"]),
+                "entities": [dict(entity) for entity in body.get("entities") or []],
+                "requests": [str(name) for name in body.get(REQUESTS) or []],
+                "language": body.get(LANGUAGE) if isinstance(body.get(LANGUAGE), str) else None,
+            }
         except (requests.RequestException, ValueError, KeyError, TypeError) as error:
             logger.error(
                 "NLU service at %s failed (%s): treating the message as not understood", self._url, error
             )
-            return {"name": None, "confidence": 0.0}, [], []
+            return {
+                "intent": {"name": None, "confidence": 0.0},
+                "ranking": [],
+                "entities": [],
+                "requests": [],
+                "language": None,
+            }

@@ -72,6 +72,34 @@ def import_online_retail(
         typer.echo(report)
 
 
+@app.command("chat-token")
+def chat_token(
+    customer: Annotated[str, typer.Argument(help="the customer's reference, e.g. C00001")],
+    hours: Annotated[float, typer.Option(help="how long the token is valid")] = 8.0,
+) -> None:
+    """Print a signed chat token for a customer: what the storefront hands out at login.
+
+    For local testing: send it as {"metadata": {"token": "..."}} to the REST channel. The
+    secret is CHAT_TOKEN_SECRET or var/chat-token-secret (created by `make run`).
+    """
+    from datetime import timedelta
+
+    from crm.chat_tokens import load_or_create_secret, mint
+    from crm.services.customers import customer_by_ref
+    from crm.uow import UnitOfWork
+
+    with friendly_errors():
+        settings = load_settings()
+        found = customer_by_ref(UnitOfWork.for_engine(make_engine(settings.database_url)), customer)
+        if found is None:
+            typer.echo(f"no customer {customer!r} in the store", err=True)
+            raise typer.Exit(1)
+        secret = settings.chat_token_secret or load_or_create_secret(
+            PROJECT_ROOT / "var" / "chat-token-secret"
+        )
+        typer.echo(mint(found.external_ref, secret, settings.now(), timedelta(hours=hours)))
+
+
 @app.command()
 def status() -> None:
     """Show the schema revision and the rows per table."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -22,6 +23,16 @@ class Settings:
     action_port: int
     nlu_port: int
     rasa_auth_token: str | None
+    # Signs the chat tokens that prove a logged-in customer (CHAT_TOKEN_SECRET, or var/).
+    chat_token_secret: str | None = None
+    # Browser origins allowed to call Rasa (the storefront): SHOP_ORIGINS, comma-separated.
+    shop_origins: tuple[str, ...] = ("http://127.0.0.1:8000", "http://localhost:8000")
+    # Tests and demos that need a fixed "now" (ISO 8601 with offset); None: the real clock.
+    frozen_now: datetime | None = None
+
+    def now(self) -> datetime:
+        """The one clock every process reads "now" from."""
+        return self.frozen_now or datetime.now(UTC)
 
     @property
     def rasa_url(self) -> str:
@@ -54,4 +65,29 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         action_port=int(env.get("ACTION_PORT", "5055")),
         nlu_port=int(env.get("NLU_PORT", "5056")),
         rasa_auth_token=env.get("RASA_AUTH_TOKEN") or None,
+        chat_token_secret=env.get("CHAT_TOKEN_SECRET") or _read(VAR_DIR / "chat-token-secret"),
+        frozen_now=_aware(env.get("ASSISTANT_FROZEN_NOW")),
+        shop_origins=tuple(
+            o.strip() for o in (env.get("SHOP_ORIGINS") or _DEFAULT_ORIGINS).split(",") if o.strip()
+        ),
     )
+
+
+_DEFAULT_ORIGINS = "http://127.0.0.1:8000,http://localhost:8000"
+
+
+def _aware(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise ValueError(f"ASSISTANT_FROZEN_NOW={value!r} needs a UTC offset")
+    return moment
+
+
+def _read(path: Path) -> str | None:
+    """A secret kept in a file by the launcher; None when there is none yet."""
+    try:
+        return path.read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None

@@ -10,7 +10,18 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from crm.db import StoreUnavailable, session_factory
-from crm.repositories import CustomerRepository, OrderRepository, StatsRepository
+from crm.repositories import (
+    CaseRepository,
+    ConsentRepository,
+    ConversationRepository,
+    CustomerRepository,
+    DeviceRepository,
+    OrderRepository,
+    PreferenceRepository,
+    ProductRepository,
+    ReviewRepository,
+    StatsRepository,
+)
 
 
 class UnitOfWork:
@@ -23,6 +34,13 @@ class UnitOfWork:
     session: Session
     customers: CustomerRepository
     orders: OrderRepository
+    cases: CaseRepository
+    reviews: ReviewRepository
+    devices: DeviceRepository
+    products: ProductRepository
+    preferences: PreferenceRepository
+    consents: ConsentRepository
+    conversations: ConversationRepository
     stats: StatsRepository
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
@@ -36,6 +54,13 @@ class UnitOfWork:
         self.session = self._sessions()
         self.customers = CustomerRepository(self.session)
         self.orders = OrderRepository(self.session)
+        self.cases = CaseRepository(self.session)
+        self.reviews = ReviewRepository(self.session)
+        self.devices = DeviceRepository(self.session)
+        self.products = ProductRepository(self.session)
+        self.preferences = PreferenceRepository(self.session)
+        self.consents = ConsentRepository(self.session)
+        self.conversations = ConversationRepository(self.session)
         self.stats = StatsRepository(self.session)
         return self
 

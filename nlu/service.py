@@ -21,11 +21,13 @@ import uvicorn
 from fastapi import FastAPI
 from pydantic import BaseModel, Field
 
+from nlu import language
 from nlu.classifier import IntentClassifier
 from nlu.embeddings import CachedEmbedder, Embedder, MiniLMEmbedder
 from nlu.entities import SpacyEntityExtractor, regex_patterns
 from nlu.off_topic import DEFAULT_PATH as OFF_TOPIC_PATH
 from nlu.off_topic import EVALUATION_ONLY_TOPICS, OUT_OF_SCOPE, load_off_topic
+from nlu.requests import split_requests
 from nlu.settings import CLASSIFIER_OPTIONS
 from nlu.training_examples import Example, nlu_files, read_examples
 
@@ -102,14 +104,23 @@ def create_app(classifier: IntentClassifier, extractor: SpacyEntityExtractor | N
 
 
 def parse_text(classifier: IntentClassifier, text: str) -> dict[str, Any]:
-    """Rasa's parse format: the decided intent (maybe `nlu_fallback`) and the model's ranking."""
+    """Rasa's parse format: the decided intent (maybe `nlu_fallback`) and the model's ranking,
+    plus the further requests in the message and its language."""
     cleaned = " ".join(text.split())[:MAX_TEXT_CHARS]
     if not cleaned:
-        return {"intent": {"name": "nlu_fallback", "confidence": 1.0}, "intent_ranking": []}
-    prediction = classifier.predict([cleaned], ranking_length=RANKING_LENGTH)[0]
+        return {
+            "intent": {"name": "nlu_fallback", "confidence": 1.0},
+            "intent_ranking": [],
+            "requests": [],
+            "language": "en",
+        }
+    whole = classifier.predict([cleaned], ranking_length=RANKING_LENGTH)[0]
+    prediction, further = split_requests(classifier, cleaned, whole)
     return {
         "intent": {"name": prediction.label, "confidence": prediction.confidence},
-        "intent_ranking": [{"name": name, "confidence": score} for name, score in prediction.ranking],
+        "intent_ranking": [{"name": name, "confidence": score} for name, score in whole.ranking],
+        "requests": further,
+        "language": language.detect(cleaned),
     }
 
 

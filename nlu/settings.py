@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 CLASSIFIER_OPTIONS: dict[str, Any] = {
-    "threshold": 0.5,
+    "threshold": 0.4,
     "char_ngrams": (1, 4),
     "model": "logreg",
     "c": 10.0,

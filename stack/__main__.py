@@ -7,15 +7,17 @@ import signal
 import subprocess
 import sys
 import threading
-from datetime import UTC, datetime
+from pathlib import Path
 from types import FrameType
+
+from sqlalchemy.engine import make_url
 
 from crm.cli_errors import friendly_errors
 from crm.settings import Settings, load_settings
 from stack.environment import auth_token
 from stack.paths import MODELS_DIR, PROJECT_ROOT
 from stack.processes import ManagedProcess, ServerFailed
-from stack.servers import start_action_server, start_nlu_service, start_rasa_server, wait_until_serving
+from stack.servers import start_system
 from stack.store import prepare_store
 from stack.training import ensure_model
 
@@ -23,8 +25,14 @@ from stack.training import ensure_model
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m stack")
     sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="migrate, seed, train if needed, start every server")
-    run.add_argument("--customers", type=int, default=2000, help="demo customers to seed into an empty store")
+    run = sub.add_parser("run", help="migrate, seed the demo if asked, train if needed, start every server")
+    run.add_argument(
+        "--demo",
+        type=int,
+        metavar="CUSTOMERS",
+        default=0,
+        help="seed this many demo customers into the embedded store when it is empty (make run: 2000)",
+    )
     sub.add_parser("train", help="train the Rasa model if its inputs changed")
     args = parser.parse_args(argv)
 
@@ -33,14 +41,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "train":
             ensure_model(PROJECT_ROOT / "config.yml", MODELS_DIR, "assistant")
             return 0
-        return run_system(settings, demo_customers=args.customers)
+        return run_system(settings, demo_customers=args.demo)
     return 2
 
 
 def run_system(settings: Settings, *, demo_customers: int) -> int:
-    prepare_store(settings.database_url, now=datetime.now(UTC), demo_customers=demo_customers)
+    prepare_store(settings.database_url, now=settings.now(), demo_customers=demo_customers)
     token = auth_token(settings)
     stop = threading.Event()
+    processes: list[ManagedProcess] = []
 
     def request_stop(signum: int, _frame: FrameType | None) -> None:
         print(f"\n[stack] {signal.Signals(signum).name} received, stopping ...", flush=True)
@@ -49,19 +58,13 @@ def run_system(settings: Settings, *, demo_customers: int) -> int:
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
 
-    processes: list[ManagedProcess] = []
+    def train() -> Path:
+        return ensure_model(PROJECT_ROOT / "config.yml", MODELS_DIR, "assistant")
+
     try:
-        # The NLU service trains its classifier while Rasa trains the dialogue model.
-        nlu = start_nlu_service(settings)
-        processes.append(nlu)
-        model = ensure_model(PROJECT_ROOT / "config.yml", MODELS_DIR, "assistant")
+        start_system(settings, token, train, started=processes.append)
         if stop.is_set():
             return 1
-        actions = start_action_server(settings)
-        processes.append(actions)
-        rasa = start_rasa_server(settings, model, token)
-        processes.append(rasa)
-        wait_until_serving(nlu, actions, rasa, settings)
         print_banner(settings, token)
         while not stop.wait(1.0):
             dead = [process for process in processes if not process.running()]
@@ -85,17 +88,19 @@ def run_system(settings: Settings, *, demo_customers: int) -> int:
 
 def print_banner(settings: Settings, token: str) -> None:
     rest = f"{settings.rasa_url}/webhooks/rest/webhook"
+    store = make_url(settings.database_url).render_as_string(hide_password=True)
     print(
         "\n"
         "  The assistant is running. Ctrl-C stops everything.\n"
-        f"  Rasa server (REST + socket.io channels, HTTP API): {settings.rasa_url}\n"
-        f"  Rasa HTTP API token (var/rasa-auth-token or RASA_AUTH_TOKEN): {token}\n"
+        f"  Rasa server (REST channel, HTTP API): {settings.rasa_url}\n"
+        f"  Rasa HTTP API token: {token[:4]}... (whole token in var/rasa-auth-token, or RASA_AUTH_TOKEN)\n"
         f"  Action server: http://127.0.0.1:{settings.action_port}/health\n"
         f"  NLU service: {settings.nlu_service_url}/health\n"
-        f"  Customer store: {settings.database_url}\n"
-        "  Try, as demo customer C00001:\n"
+        f"  Customer store: {store}\n"
+        "  Chat as demo customer C00001 (the token is what the shop's login hands out):\n"
+        "    TOKEN=$(.venv/bin/python -m crm chat-token C00001)\n"
         f"    curl -s -XPOST {rest} -H 'Content-Type: application/json' \\\n"
-        '         -d \'{"sender": "web-C00001", "message": "where is my order?"}\'\n',
+        '         -d "{\\"sender\\": \\"me\\", \\"message\\": \\"where is my order?\\", \\"metadata\\": {\\"token\\": \\"$TOKEN\\"}}"\n',
         flush=True,
     )
 

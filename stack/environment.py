@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import os
 import secrets
+from pathlib import Path
 
+import yaml
+
+from crm.chat_tokens import load_or_create_secret
 from crm.settings import Settings
-from stack.paths import AUTH_TOKEN_FILE, PROJECT_ROOT
+from stack.paths import AUTH_TOKEN_FILE, CHAT_SECRET_FILE, PROJECT_ROOT, VAR_DIR
 
 
 def rasa_environment(settings: Settings | None = None) -> dict[str, str]:
@@ -24,22 +28,49 @@ def rasa_environment(settings: Settings | None = None) -> dict[str, str]:
         PYTHONWARNINGS="ignore",
     )
     if settings is not None:
-        env.update(
-            ACTION_ENDPOINT_URL=settings.action_endpoint_url,
-            RASA_TRACKER_STORE_URL=settings.tracker_store_url,
-            NLU_SERVICE_URL=settings.nlu_service_url,
-        )
+        env.update(NLU_SERVICE_URL=settings.nlu_service_url)
     return env
+
+
+def write_endpoints(settings: Settings) -> Path:
+    """var/endpoints.yml for this run: the action server and the conversation store in use.
+
+    A file rather than variables: Rasa's endpoints file cannot fall back to defaults, and the
+    store URL may hold a password, so the file is readable by its owner only.
+    """
+    path = VAR_DIR / "endpoints.yml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = yaml.safe_dump(
+        {
+            "action_endpoint": {"url": settings.action_endpoint_url},
+            "tracker_store": {"type": "SQL", "url": settings.tracker_store_url},
+        },
+        sort_keys=False,
+    )
+    path.touch(mode=0o600)
+    path.chmod(0o600)
+    path.write_text("# Written by the launcher for this run; see endpoints.yml.\n" + text)
+    return path
 
 
 def action_server_environment(settings: Settings) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         DATABASE_URL=settings.database_url,
+        CHAT_TOKEN_SECRET=chat_secret(settings),
+        # rasa-sdk listens on every interface unless told otherwise.
+        SANIC_HOST="127.0.0.1",
         PYTHONPATH=str(PROJECT_ROOT),
         PYTHONWARNINGS="ignore::DeprecationWarning",
     )
+    if settings.frozen_now is not None:
+        env["ASSISTANT_FROZEN_NOW"] = settings.frozen_now.isoformat()
     return env
+
+
+def chat_secret(settings: Settings) -> str:
+    """The secret that signs chat tokens: CHAT_TOKEN_SECRET, or one generated once into var/."""
+    return settings.chat_token_secret or load_or_create_secret(CHAT_SECRET_FILE)
 
 
 def nlu_service_environment() -> dict[str, str]:

@@ -1,12 +1,23 @@
-"""Starting the Rasa server and the action server with the project's configuration."""
+"""Starting the NLU service, the action server and the Rasa server with the project's configuration.
+
+`start_system` is the one way to bring the three up together: the launcher, the end-to-end
+tests and the latency benchmark all use it.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from crm.settings import Settings
-from stack.environment import action_server_environment, nlu_service_environment, rasa_environment
-from stack.paths import APP_PYTHON, PROJECT_ROOT, RASA_BIN
+from stack.environment import (
+    action_server_environment,
+    nlu_service_environment,
+    rasa_environment,
+    write_endpoints,
+)
+from stack.paths import APP_PYTHON, PROJECT_ROOT, RASA_PYTHON
 from stack.processes import ManagedProcess
 
 ACTION_SERVER_START_TIMEOUT = 60.0
@@ -46,19 +57,21 @@ def start_nlu_service(
 def start_rasa_server(
     settings: Settings, model: Path, token: str, *, echo: bool = True, log_file: Path | None = None
 ) -> ManagedProcess:
+    # The token goes through the environment: a command line is visible to every local user.
     command = [
-        str(RASA_BIN), "run",
+        str(RASA_PYTHON), "-m", "bot.serve",
         "--model", str(model),
-        "--enable-api", "--auth-token", token,
         "--interface", settings.rasa_host,
         "--port", str(settings.rasa_port),
         "--credentials", str(PROJECT_ROOT / "credentials.yml"),
-        "--endpoints", str(PROJECT_ROOT / "endpoints.yml"),
-        "--cors", "*",
+        "--endpoints", str(write_endpoints(settings)),
     ]  # fmt: skip
-    return ManagedProcess(
-        "rasa", command, env=rasa_environment(settings), cwd=PROJECT_ROOT, echo=echo, log_file=log_file
-    )
+    env = {
+        **rasa_environment(settings),
+        "RASA_AUTH_TOKEN": token,
+        "SHOP_ORIGINS": ",".join(settings.shop_origins),
+    }
+    return ManagedProcess("rasa", command, env=env, cwd=PROJECT_ROOT, echo=echo, log_file=log_file)
 
 
 def wait_until_serving(
@@ -67,3 +80,59 @@ def wait_until_serving(
     nlu.wait_healthy(f"{settings.nlu_service_url}/health", NLU_SERVICE_START_TIMEOUT)
     actions.wait_healthy(f"http://127.0.0.1:{settings.action_port}/health", ACTION_SERVER_START_TIMEOUT)
     rasa.wait_healthy(f"{settings.rasa_url}/", RASA_START_TIMEOUT)
+
+
+@dataclass
+class RunningSystem:
+    nlu: ManagedProcess
+    actions: ManagedProcess
+    rasa: ManagedProcess
+
+    @property
+    def processes(self) -> list[ManagedProcess]:
+        return [self.nlu, self.actions, self.rasa]
+
+    def stop(self) -> None:
+        # Rasa first, so no request reaches a stopped action server.
+        for process in reversed(self.processes):
+            process.stop()
+
+
+def start_system(
+    settings: Settings,
+    token: str,
+    model: Callable[[], Path],
+    *,
+    echo: bool = True,
+    log_dir: Path | None = None,
+    started: Callable[[ManagedProcess], None] | None = None,
+) -> RunningSystem:
+    """Starts the three servers and waits until each answers; stops what started if one fails.
+
+    `model` is called after the NLU service has started, so Rasa trains while the service
+    trains its classifier. `started` hears of each process as soon as it exists (the launcher
+    uses it to stop them on Ctrl-C during a long first start).
+    """
+
+    def log(name: str) -> Path | None:
+        return log_dir / f"{name}.log" if log_dir else None
+
+    begun: list[ManagedProcess] = []
+
+    def track(process: ManagedProcess) -> ManagedProcess:
+        begun.append(process)
+        if started:
+            started(process)
+        return process
+
+    try:
+        nlu = track(start_nlu_service(settings, echo=echo, log_file=log("nlu")))
+        model_path = model()
+        actions = track(start_action_server(settings, echo=echo, log_file=log("actions")))
+        rasa = track(start_rasa_server(settings, model_path, token, echo=echo, log_file=log("rasa")))
+        wait_until_serving(nlu, actions, rasa, settings)
+    except BaseException:
+        for process in reversed(begun):
+            process.stop()
+        raise
+    return RunningSystem(nlu, actions, rasa)

@@ -9,7 +9,7 @@ from pathlib import Path
 from stack.environment import rasa_environment
 from stack.paths import PROJECT_ROOT, RASA_BIN
 
-TRAINING_INPUTS = ("domain", "data")
+TRAINING_INPUTS = ("domain.yml", "data")
 
 
 def fingerprint(config: Path, root: Path = PROJECT_ROOT) -> str:
@@ -42,7 +42,7 @@ def ensure_model(config: Path, out_dir: Path, name: str) -> Path:
     command = [
         str(RASA_BIN), "train",
         "--config", str(config),
-        "--domain", str(PROJECT_ROOT / "domain"),
+        "--domain", str(PROJECT_ROOT / "domain.yml"),
         "--data", str(PROJECT_ROOT / "data"),
         "--out", str(out_dir),
         "--fixed-model-name", name,

@@ -85,7 +85,7 @@ def identities(
         {
             "customer_id": customer["id"],
             "channel": Channel.WEB,
-            "external_id": f"web-{customer['external_ref']}",
+            "external_id": customer["external_ref"],  # the storefront account: its login mints chat tokens
             "link_state": LinkState.LINKED,
             "linked_at": created,
         }

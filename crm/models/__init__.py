@@ -2,6 +2,7 @@
 
 from crm.models.base import Base
 from crm.models.catalog import Product
+from crm.models.conversations import ConversationContext, IdentificationAttempt
 from crm.models.customers import ChannelIdentity, CommunicationPreferences, Consent, Customer
 from crm.models.enums import (
     CaseKind,
@@ -9,6 +10,8 @@ from crm.models.enums import (
     Channel,
     ConsentPurpose,
     ConsentSource,
+    HandoffReason,
+    IdentificationKey,
     LinkState,
     MessageStyle,
     OrderStatus,
@@ -27,8 +30,12 @@ __all__ = [
     "Consent",
     "ConsentPurpose",
     "ConsentSource",
+    "ConversationContext",
     "Customer",
     "Device",
+    "HandoffReason",
+    "IdentificationAttempt",
+    "IdentificationKey",
     "Invoice",
     "LinkState",
     "MessageStyle",

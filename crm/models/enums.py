@@ -56,12 +56,37 @@ class OrderStatus(enum.StrEnum):
 
 
 class CaseKind(enum.StrEnum):
-    QUESTION = "question"
+    QUESTION = "question"  # a task for the team that needs no live chat (deletion, service visit)
     COMPLAINT = "complaint"
-    HANDOFF = "handoff"
+    HANDOFF = "handoff"  # a live chat waiting for, or with, a person
+    RETURN = "return"
+    DELIVERY = "delivery"  # shown as delivered, not received
+    BILLING = "billing"  # double charges, invoice corrections
 
 
 class CaseStatus(enum.StrEnum):
     OPEN = "open"
     WAITING_AGENT = "waiting_agent"
+    WITH_AGENT = "with_agent"  # a person took the chat: only now is the bot paused
     CLOSED = "closed"
+    WITHDRAWN = "withdrawn"  # the customer took it back (or undid it) before anyone acted
+
+
+class HandoffReason(enum.StrEnum):
+    """Why a chat waits for a person: agents see it first in their queue."""
+
+    CUSTOMER_ASKED = "customer_asked"
+    MISUNDERSTOOD = "misunderstood"  # the bot failed twice and offered a person
+    COMPLAINT = "complaint"
+    PROACTIVE = "proactive"  # an answer to a message the shop sent first
+    LOW_RATING = "low_rating"
+    IDENTIFICATION = "identification"  # could not prove who they are
+    OTHER_LANGUAGE = "other_language"
+
+
+class IdentificationKey(enum.StrEnum):
+    """What in-chat identification attempts are counted against (rate limits)."""
+
+    EMAIL = "email"
+    ORDER = "order"
+    CLIENT = "client"

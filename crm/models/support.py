@@ -8,7 +8,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm.models.base import Base, str_enum
-from crm.models.enums import CaseKind, CaseStatus, Channel
+from crm.models.enums import CaseKind, CaseStatus, Channel, HandoffReason
 
 
 class Review(Base):
@@ -33,6 +33,8 @@ class SupportCase(Base):
     # NULL for a visitor who asked for a person before identifying: agents still see the chat.
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"))
+    # The product the case is about (the crushed capsules, not the descaler in the same order).
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"))
     kind: Mapped[CaseKind] = mapped_column(str_enum(CaseKind, "case_kind"))
     topic: Mapped[str] = mapped_column(String(80))
     description: Mapped[str] = mapped_column(Text, default="")
@@ -43,3 +45,7 @@ class SupportCase(Base):
     # that very conversation (handoffs); empty for cases opened outside a chat.
     conversation_id: Mapped[str | None] = mapped_column(String(128), index=True)
     channel: Mapped[Channel | None] = mapped_column(str_enum(Channel, "channel"))
+    # Handoffs: why the chat waits for a person, and who took it when.
+    reason: Mapped[HandoffReason | None] = mapped_column(str_enum(HandoffReason, "handoff_reason"))
+    taken_at: Mapped[datetime | None]
+    taken_by: Mapped[str | None] = mapped_column(String(80))

@@ -1,7 +1,22 @@
 """Queries over the store, one repository per aggregate. Used only through `UnitOfWork`."""
 
+from crm.repositories.cases import CaseRepository, ReviewRepository
+from crm.repositories.conversations import ConversationRepository
 from crm.repositories.customers import CustomerRepository
+from crm.repositories.devices import DeviceRepository, ProductRepository
 from crm.repositories.orders import OrderRepository
+from crm.repositories.preferences import ConsentRepository, PreferenceRepository
 from crm.repositories.stats import StatsRepository
 
-__all__ = ["CustomerRepository", "OrderRepository", "StatsRepository"]
+__all__ = [
+    "CaseRepository",
+    "ConsentRepository",
+    "ConversationRepository",
+    "CustomerRepository",
+    "DeviceRepository",
+    "OrderRepository",
+    "PreferenceRepository",
+    "ProductRepository",
+    "ReviewRepository",
+    "StatsRepository",
+]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import Integer, cast, func, select
@@ -14,7 +15,7 @@ CASE_PREFIX = "CS-"
 # The demo shop and imports number from here; a fresh store starts here too.
 FIRST_CASE_NUMBER = 100_001
 # Statuses in which a case is still being worked on (a new message joins it).
-ACTIVE_STATUSES = (CaseStatus.OPEN, CaseStatus.WAITING_AGENT)
+ACTIVE_STATUSES = (CaseStatus.OPEN, CaseStatus.WAITING_AGENT, CaseStatus.WITH_AGENT)
 
 
 class CaseRepository:
@@ -30,18 +31,34 @@ class CaseRepository:
         )
         return f"{CASE_PREFIX}{max(FIRST_CASE_NUMBER, (highest or 0) + 1)}"
 
-    def active_for(self, customer_id: int, kind: CaseKind, order_id: int | None = None) -> SupportCase | None:
-        """The newest unfinished case of `kind` for this customer (and this order, when given)."""
+    def by_number(self, number: str) -> SupportCase | None:
+        return self._session.scalars(select(SupportCase).where(SupportCase.number == number)).one_or_none()
+
+    def active_for(
+        self, customer_id: int, kind: CaseKind, order_id: int | None = None, product_id: int | None = None
+    ) -> SupportCase | None:
+        """The newest unfinished case of `kind` for this customer (and order and product, except handoffs)."""
         query = select(SupportCase).where(
             SupportCase.customer_id == customer_id,
             SupportCase.kind == kind,
             SupportCase.status.in_(ACTIVE_STATUSES),
         )
-        if kind is CaseKind.COMPLAINT:
+        if kind is not CaseKind.HANDOFF:
             query = query.where(
-                SupportCase.order_id == order_id if order_id is not None else SupportCase.order_id.is_(None)
+                SupportCase.order_id == order_id if order_id is not None else SupportCase.order_id.is_(None),
+                SupportCase.product_id == product_id
+                if product_id is not None
+                else SupportCase.product_id.is_(None),
             )
         return self._session.scalars(query.order_by(SupportCase.opened_at.desc()).limit(1)).one_or_none()
+
+    def active_of_customer(self, customer_id: int, limit: int = 10) -> Sequence[SupportCase]:
+        return self._session.scalars(
+            select(SupportCase)
+            .where(SupportCase.customer_id == customer_id, SupportCase.status.in_(ACTIVE_STATUSES))
+            .order_by(SupportCase.opened_at.desc(), SupportCase.id.desc())
+            .limit(limit)
+        ).all()
 
     def active_for_conversation(self, conversation_id: str, kind: CaseKind) -> SupportCase | None:
         """The newest unfinished case of `kind` opened from this conversation (visitors have no customer)."""
@@ -55,6 +72,20 @@ class CaseRepository:
             .order_by(SupportCase.opened_at.desc())
             .limit(1)
         ).one_or_none()
+
+    def waiting_before(self, case: SupportCase) -> int:
+        """Handoffs still waiting for a person that were queued before `case` (its place in line - 1)."""
+        return (
+            self._session.scalar(
+                select(func.count()).where(
+                    SupportCase.kind == CaseKind.HANDOFF,
+                    SupportCase.status == CaseStatus.WAITING_AGENT,
+                    (SupportCase.opened_at < case.opened_at)
+                    | ((SupportCase.opened_at == case.opened_at) & (SupportCase.id < case.id)),
+                )
+            )
+            or 0
+        )
 
     def add_numbered(self, case: SupportCase, attempts: int = 3) -> None:
         """Adds `case` under the next free number.
@@ -94,3 +125,9 @@ class ReviewRepository:
     def add(self, review: Review) -> None:
         self._session.add(review)
         self._session.flush()
+
+    def by_id(self, review_id: int) -> Review | None:
+        return self._session.get(Review, review_id)
+
+    def delete(self, review: Review) -> None:
+        self._session.delete(review)

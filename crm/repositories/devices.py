@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from crm.models import Device, Product, ProductKind
+from crm.models import Device, OrderLine, Product, ProductKind
 
 
 class DeviceRepository:
@@ -45,6 +45,21 @@ class ProductRepository:
             pattern = f"%{word.lower()}%"
             query = query.where(or_(Product.name.ilike(pattern), Product.category.ilike(pattern)))
         return self._session.scalars(query.order_by(Product.kind, Product.name).limit(limit)).all()
+
+    def by_id(self, product_id: int) -> Product | None:
+        return self._session.get(Product, product_id)
+
+    def popularity(self) -> dict[int, int]:
+        """Units sold per product (credit lines excluded): what "popular" means in suggestions."""
+        rows = self._session.execute(
+            select(OrderLine.product_id, func.sum(OrderLine.quantity))
+            .where(OrderLine.quantity > 0)
+            .group_by(OrderLine.product_id)
+        )
+        return {product_id: int(units or 0) for product_id, units in rows}
+
+    def all(self) -> Sequence[Product]:
+        return self._session.scalars(select(Product).order_by(Product.id)).all()
 
     def by_ids(self, product_ids: Sequence[int]) -> Sequence[Product]:
         if not product_ids:

@@ -49,6 +49,15 @@ class OrderRepository:
             .limit(limit)
         ).all()
 
+    def count_for(self, customer_id: int) -> int:
+        return self._session.scalar(select(func.count()).where(Order.customer_id == customer_id)) or 0
+
+    def by_number(self, number: str) -> Order | None:
+        """Any customer's order: only for checks that prove ownership themselves (identification)."""
+        return self._session.scalars(
+            select(Order).where(Order.number == number).options(*_full())
+        ).one_or_none()
+
     def by_number_for(self, customer_id: int, number: str) -> Order | None:
         """The order with `number` only if it is this customer's: others' orders stay invisible."""
         return self._session.scalars(

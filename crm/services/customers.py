@@ -31,6 +31,13 @@ def identify_customer(uow: UnitOfWork, channel: Channel, external_id: str) -> Cu
         return customer_view(customer)
 
 
+def customer_by_ref(uow: UnitOfWork, external_ref: str) -> CustomerView | None:
+    """The customer with the shop's reference `external_ref` (a verified token's subject)."""
+    with uow:
+        customer = uow.customers.by_ref(external_ref)
+        return customer_view(customer) if customer else None
+
+
 def customer_view(customer: Customer) -> CustomerView:
     return CustomerView(
         id=customer.id,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from crm.models import Order, OrderStatus
+from crm.models import Order, OrderStatus, OrderStatusEvent
 from crm.services.errors import OrderNotFound
 from crm.services.orders import CHANGEABLE_STATUSES, normalise_number
 from crm.uow import UnitOfWork
@@ -67,8 +67,11 @@ class DeliveryEstimate:
     earliest: date | None = None
     latest: date | None = None
     delivered_on: date | None = None
+    shipped_on: date | None = None
     carrier: str | None = None
     tracking_number: str | None = None
+    # The carrier's proof of delivery, as recorded ("Delivered by DPD, left with neighbour").
+    delivery_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -91,10 +94,11 @@ def add_working_days(day: date, days: int) -> date:
     return day
 
 
-def delivery_estimate(
-    uow: UnitOfWork, customer_id: int, number: str | None, now: datetime
-) -> DeliveryEstimate:
-    """When the customer's latest (or named) order arrives, from its state and destination."""
+def delivery_estimate(uow: UnitOfWork, customer_id: int, number: str | None, today: date) -> DeliveryEstimate:
+    """When the customer's latest (or named) order arrives, from its state and destination.
+
+    `today` is the customer's local date: one clock for every "expected" and "late".
+    """
     with uow:
         if number is None:
             order = uow.orders.latest_for(customer_id)
@@ -102,7 +106,7 @@ def delivery_estimate(
             order = uow.orders.by_number_for(customer_id, normalise_number(number))
         if order is None:
             raise OrderNotFound(number or "latest")
-        return _estimate(order, now.date())
+        return _estimate(order, today)
 
 
 def address_change_options(uow: UnitOfWork, customer_id: int) -> AddressChangeView:
@@ -136,14 +140,24 @@ def _estimate(order: Order, today: date) -> DeliveryEstimate:
         earliest = add_working_days(shipped.date(), fastest)
         latest = order.promised_delivery_on or add_working_days(shipped.date(), slowest)
         state = DeliveryState.LATE if today > latest else DeliveryState.IN_TRANSIT
-        return replace(base, state=state, earliest=max(earliest, today), latest=latest)
-    if order.status is OrderStatus.DELIVERED:
-        delivered = _when(order, OrderStatus.DELIVERED)
         return replace(
-            base, state=DeliveryState.DELIVERED, delivered_on=delivered.date() if delivered else None
+            base, state=state, earliest=max(earliest, today), latest=latest, shipped_on=shipped.date()
+        )
+    if order.status is OrderStatus.DELIVERED:
+        delivered = _event(order, OrderStatus.DELIVERED)
+        return replace(
+            base,
+            state=DeliveryState.DELIVERED,
+            delivered_on=delivered.occurred_at.date() if delivered else None,
+            delivery_note=delivered.note if delivered else None,
         )
     return base
 
 
 def _when(order: Order, status: OrderStatus) -> datetime | None:
-    return next((event.occurred_at for event in reversed(order.history) if event.status is status), None)
+    event = _event(order, status)
+    return event.occurred_at if event else None
+
+
+def _event(order: Order, status: OrderStatus) -> OrderStatusEvent | None:
+    return next((event for event in reversed(order.history) if event.status is status), None)

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from crm.models import Channel, Device, Product, ProductKind
-from crm.repositories.devices import DeviceRepository, ProductRepository
-from crm.services.cases import CaseView, open_request
+from crm.models import CaseKind, Channel, Device, Product, ProductKind
+from crm.repositories.devices import ProductRepository
+from crm.services.cases import CaseView, open_case
 from crm.uow import UnitOfWork
 
 
@@ -36,10 +36,10 @@ class NoDevice(LookupError):
 def service_status(uow: UnitOfWork, customer_id: int) -> tuple[DeviceServiceView, ...]:
     """Every device of the customer, the one due soonest first (unserviced ones last)."""
     with uow:
-        products = ProductRepository(uow.session)
+        products = uow.products
         views = [
             _view(device, product, _service_product(products, product))
-            for device, product in DeviceRepository(uow.session).for_customer(customer_id)
+            for device, product in uow.devices.for_customer(customer_id)
         ]
     return tuple(sorted(views, key=lambda v: (v.next_service_on is None, v.next_service_on or date.max)))
 
@@ -49,6 +49,8 @@ def book_service(
     customer_id: int,
     serial: str,
     now: datetime,
+    *,
+    preferred_time: str | None = None,
     conversation_id: str | None = None,
     channel: Channel | None = None,
 ) -> CaseView:
@@ -63,10 +65,12 @@ def book_service(
     description = (
         f"Please book a service ({device.service_name or 'service'}) for {device.name}, serial "
         f"{device.serial}; due {device.next_service_on.isoformat()}. Requested in chat."
+        + (f" Customer prefers: {preferred_time}." if preferred_time else "")
     )
-    return open_request(
+    return open_case(
         uow,
         customer_id,
+        CaseKind.QUESTION,
         "service booking",
         description,
         now,

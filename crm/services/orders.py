@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from crm.models import Order, OrderStatus, OrderStatusEvent
+from crm.models import Order, OrderStatus, OrderStatusEvent, ProductKind
 from crm.services.errors import OrderNotFound
 from crm.uow import UnitOfWork
 
@@ -16,6 +16,18 @@ OPEN_STATUSES = (OrderStatus.PLACED, OrderStatus.PAID, OrderStatus.SHIPPED)
 # Only orders that have not left the warehouse can be cancelled or changed by the shop.
 CHANGEABLE_STATUSES = (OrderStatus.PLACED, OrderStatus.PAID)
 NOTE_LENGTH = 200  # order_status_events.note
+CANCELLED_IN_CHAT = "Cancelled by customer in chat"
+
+
+@dataclass(frozen=True)
+class LineView:
+    product_id: int
+    name: str
+    quantity: int
+    kind: ProductKind
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.name}"
 
 
 @dataclass(frozen=True)
@@ -30,6 +42,13 @@ class OrderStatusView:
     items: tuple[str, ...]
     total: Decimal
     currency: str
+    lines: tuple[LineView, ...] = ()
+
+    def items_text(self, limit: int = 3) -> str:
+        """ "2 x Barista espresso capsules, 50 pack and 1 more": short enough for a chat line."""
+        shown = ", ".join(self.items[:limit])
+        more = len(self.items) - limit
+        return shown + (f" and {more} more" if more > 0 else "")
 
 
 class OrderAction(enum.StrEnum):
@@ -77,6 +96,19 @@ def order_status(uow: UnitOfWork, customer_id: int, number: str | None = None) -
         return status_view(order)
 
 
+def recent_orders(uow: UnitOfWork, customer_id: int, limit: int = 5) -> tuple[OrderStatusView, ...]:
+    """The customer's newest orders of any status, newest first: "show me my orders"."""
+    with uow:
+        return tuple(
+            status_view(order) for order in uow.orders.recent_for(customer_id, tuple(OrderStatus), limit)
+        )
+
+
+def count_orders(uow: UnitOfWork, customer_id: int) -> int:
+    with uow:
+        return uow.orders.count_for(customer_id)
+
+
 def open_orders(uow: UnitOfWork, customer_id: int, limit: int = 3) -> tuple[OrderStatusView, ...]:
     """The customer's newest open orders, newest first: what "which order?" offers as choices."""
     with uow:
@@ -105,7 +137,7 @@ def cancel_order(uow: UnitOfWork, customer_id: int, number: str, now: datetime) 
             raise OrderNotFound(number)
         _require_changeable(order, OrderAction.CANCEL)
         was_paid = order.status is OrderStatus.PAID
-        note = "Cancelled by customer in chat" + (", refund due" if was_paid else "")
+        note = CANCELLED_IN_CHAT + (", refund due" if was_paid else "")
         _record(order, OrderStatus.CANCELLED, now, note)
         paid = sum((invoice.amount for invoice in order.invoices), Decimal("0")) or _total(order)
         result = CancellationResult(
@@ -142,6 +174,35 @@ def request_order_change(
         return result
 
 
+def reinstate_order(uow: UnitOfWork, customer_id: int, number: str, now: datetime) -> OrderStatusView | None:
+    """Undoes a cancellation made in chat, while the order has not moved on since.
+
+    Returns None when it cannot be undone (cancelled some other way, or refunded already).
+    """
+    with uow:
+        order = uow.orders.by_number_for_update(customer_id, normalise_number(number))
+        if order is None or order.status is not OrderStatus.CANCELLED or len(order.history) < 2:
+            return None
+        last, before = order.history[-1], order.history[-2]
+        if not (last.note or "").startswith(CANCELLED_IN_CHAT) or before.status not in CHANGEABLE_STATUSES:
+            return None
+        _record(order, before.status, now, "Cancellation undone in chat")
+        view = status_view(order)
+        uow.commit()
+        return view
+
+
+def withdraw_order_change(uow: UnitOfWork, customer_id: int, number: str, now: datetime) -> bool:
+    """Records that the customer took back their change request (an undo); False if the order is gone."""
+    with uow:
+        order = uow.orders.by_number_for_update(customer_id, normalise_number(number))
+        if order is None:
+            return False
+        _record(order, order.status, now, "Change request withdrawn in chat")
+        uow.commit()
+        return True
+
+
 def status_view(order: Order) -> OrderStatusView:
     status_since = order.history[-1].occurred_at if order.history else order.placed_at
     return OrderStatusView(
@@ -155,6 +216,10 @@ def status_view(order: Order) -> OrderStatusView:
         items=tuple(f"{line.quantity} x {line.product.name}" for line in order.lines),
         total=_total(order),
         currency=order.currency,
+        lines=tuple(
+            LineView(line.product_id, line.product.name, line.quantity, line.product.kind)
+            for line in order.lines
+        ),
     )
 
 

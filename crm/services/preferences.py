@@ -14,7 +14,6 @@ from crm.models import (
     ConsentSource,
     MessageStyle,
 )
-from crm.repositories.preferences import ConsentRepository, PreferenceRepository
 from crm.uow import UnitOfWork
 
 # For a customer without a preferences row (imported ones): the site's defaults.
@@ -83,6 +82,18 @@ def set_quiet_hours(uow: UnitOfWork, customer_id: int, start: time, end: time) -
         return view
 
 
+def restore_preferences(uow: UnitOfWork, customer_id: int, snapshot: PreferencesView) -> PreferencesView:
+    """Puts channel, quiet hours and frequency back as they were (an undo)."""
+    with uow:
+        prefs = _preferences_of(uow, customer_id)
+        prefs.preferred_channel = snapshot.preferred_channel
+        prefs.quiet_hours_start, prefs.quiet_hours_end = snapshot.quiet_hours_start, snapshot.quiet_hours_end
+        prefs.max_proactive_per_week = snapshot.max_proactive_per_week
+        view = _view(uow, prefs)
+        uow.commit()
+        return view
+
+
 def message_less_often(uow: UnitOfWork, customer_id: int) -> FrequencyChange:
     """Halves the weekly cap on proactive messages, never below one (stopping is its own intent)."""
     with uow:
@@ -97,14 +108,14 @@ def message_less_often(uow: UnitOfWork, customer_id: int) -> FrequencyChange:
 def marketing_consent(uow: UnitOfWork, customer_id: int) -> dict[Channel, bool]:
     """Marketing consent in force per channel; a channel never asked counts as not granted."""
     with uow:
-        in_force = ConsentRepository(uow.session).in_force(customer_id, ConsentPurpose.MARKETING)
+        in_force = uow.consents.in_force(customer_id, ConsentPurpose.MARKETING)
         return {channel: in_force.get(channel, False) for channel in Channel}
 
 
 def set_marketing_consent(uow: UnitOfWork, customer_id: int, granted: bool, now: datetime) -> None:
     """Records the decision for every channel; service messages (orders, devices) are untouched."""
     with uow:
-        consents = ConsentRepository(uow.session)
+        consents = uow.consents
         for channel in Channel:
             consents.add(
                 Consent(
@@ -131,8 +142,7 @@ def _to_time(hour: str, minute: str | None, meridiem: str | None) -> time | None
 
 
 def _preferences_of(uow: UnitOfWork, customer_id: int) -> CommunicationPreferences:
-    repository = PreferenceRepository(uow.session)
-    prefs = repository.for_customer(customer_id)
+    prefs = uow.preferences.for_customer(customer_id)
     if prefs is None:
         prefs = CommunicationPreferences(
             customer_id=customer_id,
@@ -140,7 +150,7 @@ def _preferences_of(uow: UnitOfWork, customer_id: int) -> CommunicationPreferenc
             max_proactive_per_week=DEFAULT_MAX_PER_WEEK,
             message_style=MessageStyle.SHORT,
         )
-        repository.add(prefs)
+        uow.preferences.add(prefs)
     return prefs
 
 

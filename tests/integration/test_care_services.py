@@ -13,22 +13,29 @@ from crm.models import (
     CaseKind,
     CaseStatus,
     Channel,
-    ChannelIdentity,
     Consent,
     Customer,
     Device,
-    LinkState,
+    HandoffReason,
     Product,
     ProductKind,
     Review,
     SupportCase,
 )
-from crm.services.cases import complaint_share, open_complaint, open_request, request_handoff
-from crm.services.catalog import product_answer
+from crm.services.cases import complaint_share, open_case, topic_of, withdraw_case
+from crm.services.catalog import match_products, supplies_for_customer
 from crm.services.customers import identify_customer
 from crm.services.devices import book_service, service_status
 from crm.services.errors import OrderNotFound
-from crm.services.identity import account_overview, details_match, link_identity
+from crm.services.handoff import (
+    CaseNotWaiting,
+    queue_status,
+    release_case,
+    request_handoff,
+    take_case,
+    withdraw_handoff,
+)
+from crm.services.identity import MAX_FAILURES, IdentificationOutcome, account_overview, identify_by_order
 from crm.services.preferences import (
     marketing_consent,
     message_less_often,
@@ -87,43 +94,61 @@ def customer_id(uow: UnitOfWork, sender: str) -> int:
     return identify_customer(uow, Channel.WEB, sender).id
 
 
-def test_complaint_opens_a_numbered_case_about_the_latest_order(uow: UnitOfWork, engine: Engine) -> None:
+def product_id(engine: Engine, sku: str) -> int:
+    with Session(engine) as session:
+        return session.scalars(select(Product.id).where(Product.sku == sku)).one()
+
+
+def test_a_complaint_opens_a_numbered_case_about_the_order_and_product_named(uow: UnitOfWork, engine: Engine) -> None:
     anna = customer_id(uow, "web-anna")
+    capsules = product_id(engine, "CAP-50")
 
-    case = open_complaint(uow, anna, "My parcel arrived damaged!", NOW)
+    case = open_case(
+        uow, anna, CaseKind.COMPLAINT, topic_of("My capsules arrived crushed!"), "My capsules arrived crushed!", NOW,
+        order_number="2000002", product_id=capsules,
+    )  # fmt: skip
 
-    assert (case.number, case.kind, case.status, case.topic, case.order_number, case.reused) == (
-        "CS-100001", CaseKind.COMPLAINT, CaseStatus.OPEN, "damaged item", "2000002", False,
+    assert (case.number, case.kind, case.status, case.topic, case.order_number, case.product_name, case.reused) == (
+        "CS-100001", CaseKind.COMPLAINT, CaseStatus.OPEN, "damaged item", "2000002", "Espresso capsules, 50", False,
     )  # fmt: skip
 
 
-def test_second_complaint_about_the_same_order_joins_the_open_case(uow: UnitOfWork, engine: Engine) -> None:
+def test_a_second_complaint_about_the_same_order_joins_the_open_case(uow: UnitOfWork, engine: Engine) -> None:
     anna = customer_id(uow, "web-anna")
-    first = open_complaint(uow, anna, "Order is late", NOW)
+    first = open_case(uow, anna, CaseKind.COMPLAINT, "late delivery", "Order is late", NOW, order_number="2000002")
 
-    again = open_complaint(uow, anna, "Still nothing!", NOW + timedelta(hours=1), "2000002")
-    other = open_complaint(uow, anna, "The first one was broken", NOW, "2000001")
+    again = open_case(uow, anna, CaseKind.COMPLAINT, "late delivery", "Still nothing!", NOW, order_number="2000002")
+    other = open_case(uow, anna, CaseKind.COMPLAINT, "damaged item", "broken", NOW, order_number="2000001")
 
     assert (again.number, again.reused) == (first.number, True)
     assert (other.number, other.reused, other.order_number) == ("CS-100002", False, "2000001")
     with Session(engine) as session:
-        description = session.scalars(
-            select(SupportCase.description).where(SupportCase.number == first.number)
-        )
+        description = session.scalars(select(SupportCase.description).where(SupportCase.number == first.number))
         assert description.one().endswith("Still nothing!")
         assert session.scalar(select(func.count()).select_from(SupportCase)) == 2
 
 
-def test_complaint_about_someone_elses_order_is_not_found(uow: UnitOfWork) -> None:
+def test_a_case_about_someone_elses_order_is_not_found(uow: UnitOfWork) -> None:
     with pytest.raises(OrderNotFound):
-        open_complaint(uow, customer_id(uow, "web-anna"), "broken", NOW, "2000003")
+        open_case(uow, customer_id(uow, "web-anna"), CaseKind.RETURN, "return", "", NOW, order_number="2000003")
+
+
+def test_a_withdrawn_case_is_closed_and_only_its_customer_can_withdraw_it(uow: UnitOfWork) -> None:
+    anna, ben = customer_id(uow, "web-anna"), customer_id(uow, "web-ben")
+    case = open_case(uow, anna, CaseKind.RETURN, "return: changed my mind", "", NOW, order_number="2000001")
+
+    assert withdraw_case(uow, ben, case.number, NOW, "undo") is None
+    withdrawn = withdraw_case(uow, anna, case.number, NOW, "undo")
+
+    assert withdrawn is not None and withdrawn.status is CaseStatus.WITHDRAWN
+    assert withdraw_case(uow, anna, case.number, NOW, "again") is None
 
 
 def test_complaint_share_counts_customers_not_cases(uow: UnitOfWork) -> None:
     anna = customer_id(uow, "web-anna")
-    open_complaint(uow, anna, "late", NOW, "2000001")
-    open_complaint(uow, anna, "late", NOW, "2000002")
-    open_request(uow, customer_id(uow, "web-ben"), "account deletion", "", NOW)  # not a complaint
+    open_case(uow, anna, CaseKind.COMPLAINT, "late", "late", NOW, order_number="2000001")
+    open_case(uow, anna, CaseKind.COMPLAINT, "late", "late", NOW, order_number="2000002")
+    open_case(uow, customer_id(uow, "web-ben"), CaseKind.QUESTION, "account deletion", "", NOW)  # not a complaint
 
     share = complaint_share(uow, NOW - timedelta(days=1), NOW + timedelta(days=1))
     before = complaint_share(uow, NOW - timedelta(days=9), NOW - timedelta(days=1))
@@ -133,47 +158,75 @@ def test_complaint_share_counts_customers_not_cases(uow: UnitOfWork) -> None:
     assert (before.complainants, before.share) == (0, 0.0)
 
 
-def test_handoff_waits_for_an_agent_and_is_reused(uow: UnitOfWork, engine: Engine) -> None:
-    anna = customer_id(uow, "web-anna")
+def test_a_review_is_stored_against_the_product_named(uow: UnitOfWork, engine: Engine) -> None:
+    view = record_review(
+        uow, customer_id(uow, "web-anna"), 2, " Arrived late. ", NOW, order_number="2000002",
+        product_id=product_id(engine, "CAP-50"),
+    )  # fmt: skip
 
-    first = request_handoff(uow, anna, "web-anna", Channel.WEB, NOW, reason="a person please")
-    again = request_handoff(uow, anna, "tg-77", Channel.TELEGRAM, NOW + timedelta(minutes=5))
-
-    assert (first.kind, first.status, first.reused) == (CaseKind.HANDOFF, CaseStatus.WAITING_AGENT, False)
-    assert (again.number, again.reused) == (first.number, True)
-    with Session(engine) as session:
-        case = session.scalars(select(SupportCase)).one()
-        assert (case.conversation_id, case.channel) == ("tg-77", Channel.TELEGRAM)
-
-
-def test_review_is_stored_against_the_latest_order(uow: UnitOfWork, engine: Engine) -> None:
-    view = record_review(uow, customer_id(uow, "web-anna"), 2, " Arrived late. ", NOW)
-
-    assert (view.rating, view.is_low, view.order_number) == (2, True, "2000002")
+    assert (view.rating, view.is_low, view.order_number, view.product_name) == (2, True, "2000002", "Espresso capsules, 50")
     with Session(engine) as session:
         review = session.scalars(select(Review)).one()
         assert (review.rating, review.text, review.created_at) == (2, "Arrived late.", NOW)
 
 
-def test_order_and_email_must_belong_together(uow: UnitOfWork) -> None:
-    assert details_match(uow, "#2000001", " C90001@Example.COM ")
-    assert not details_match(uow, "2000001", "c90002@example.com")  # Ben's email, Anna's order
-    assert not details_match(uow, "9999999", "c90001@example.com")
+def test_order_and_email_identify_that_order_only_as_a_pair(uow: UnitOfWork) -> None:
+    matched = identify_by_order(uow, "#2000001", " C90001@Example.COM ", "client-1", NOW)
+    wrong_pair = identify_by_order(uow, "2000001", "c90002@example.com", "client-1", NOW)  # Ben's email
+    no_order = identify_by_order(uow, "9999999", "c90001@example.com", "client-1", NOW)
+
+    assert (matched.outcome, matched.order_number) == (IdentificationOutcome.MATCHED, "2000001")
+    assert matched.customer is not None and matched.customer.first_name == "Anna"
+    assert wrong_pair.outcome is no_order.outcome is IdentificationOutcome.NO_MATCH
 
 
-def test_linking_a_telegram_chat_identifies_it_from_then_on(uow: UnitOfWork) -> None:
-    assert link_identity(uow, "2000003", "wrong@example.com", Channel.TELEGRAM, "tg-1", NOW) is None
+def test_identification_attempts_are_limited_across_conversations(uow: UnitOfWork) -> None:
+    for attempt in range(MAX_FAILURES):
+        identify_by_order(uow, "2000001", f"guess{attempt}@example.com", f"conversation-{attempt}", NOW)
 
-    view = link_identity(uow, "2000003", "c90002@example.com", Channel.TELEGRAM, "tg-1", NOW)
+    blocked = identify_by_order(uow, "2000001", "c90001@example.com", "fresh-conversation", NOW)
+    later = identify_by_order(uow, "2000001", "c90001@example.com", "fresh-conversation", NOW + timedelta(hours=2))
 
-    assert view is not None and view.first_name == "Ben"
-    assert identify_customer(uow, Channel.TELEGRAM, "tg-1").external_ref == "C90002"
+    assert blocked.outcome is IdentificationOutcome.TOO_MANY_ATTEMPTS  # the order number is locked
+    assert later.outcome is IdentificationOutcome.MATCHED
 
 
-def test_a_pending_identity_becomes_linked(uow: UnitOfWork) -> None:
-    link_identity(uow, "2000001", "c90001@example.com", Channel.WEB, "web-carla", NOW)
+def test_old_system_order_numbers_are_explained(uow: UnitOfWork) -> None:
+    result = identify_by_order(uow, "536365", "someone@example.com", "client-2", NOW)
 
-    assert identify_customer(uow, Channel.WEB, "web-carla").external_ref == "C90001"
+    assert result.outcome is IdentificationOutcome.NO_EMAIL_ON_FILE
+
+
+def test_handoff_waits_in_line_and_one_conversation_keeps_one_case(uow: UnitOfWork, engine: Engine) -> None:
+    anna, ben = customer_id(uow, "web-anna"), customer_id(uow, "web-ben")
+
+    first = request_handoff(uow, anna, "web:anna", Channel.WEB, NOW, reason=HandoffReason.CUSTOMER_ASKED)
+    again = request_handoff(uow, anna, "tg:77", Channel.TELEGRAM, NOW + timedelta(minutes=5), reason=HandoffReason.CUSTOMER_ASKED)
+    second_in_line = request_handoff(uow, ben, "web:ben", Channel.WEB, NOW, reason=HandoffReason.COMPLAINT)
+
+    assert (first.status, first.reused, first.position) == (CaseStatus.WAITING_AGENT, False, 1)
+    assert (again.case_number, again.reused) == (first.case_number, True)
+    assert second_in_line.position == 2
+    with Session(engine) as session:
+        case = session.scalars(select(SupportCase).where(SupportCase.number == first.case_number)).one()
+        assert (case.conversation_id, case.channel) == ("tg:77", Channel.TELEGRAM)
+
+
+def test_taking_handing_back_and_withdrawing_a_handoff(uow: UnitOfWork) -> None:
+    anna = customer_id(uow, "web-anna")
+    waiting = request_handoff(uow, anna, "web:anna", Channel.WEB, NOW, reason=HandoffReason.CUSTOMER_ASKED)
+
+    taken = take_case(uow, waiting.case_number, "Alex", NOW)
+    with pytest.raises(CaseNotWaiting):
+        take_case(uow, waiting.case_number, "Sam", NOW)
+    release_case(uow, waiting.case_number, NOW, close=False)
+    queued_again = request_handoff(uow, anna, "web:anna", Channel.WEB, NOW, reason=HandoffReason.CUSTOMER_ASKED)
+    withdrawn = withdraw_handoff(uow, "web:anna", NOW)
+
+    assert taken.conversation_id == "web:anna"
+    assert queued_again.status is CaseStatus.WAITING_AGENT and queued_again.reused
+    assert withdrawn == waiting.case_number
+    assert queue_status(uow, "web:anna", NOW) is None
 
 
 def test_account_overview_masks_the_email(uow: UnitOfWork) -> None:
@@ -232,35 +285,21 @@ def test_booking_a_service_opens_a_case_for_the_team(uow: UnitOfWork, engine: En
     add_machine(engine)
     anna = customer_id(uow, "web-anna")
 
-    case = book_service(uow, anna, "SN-1", NOW, "web-anna", Channel.WEB)
+    case = book_service(uow, anna, "SN-1", NOW, preferred_time="next week", conversation_id="web:anna", channel=Channel.WEB)
 
     assert (case.kind, case.status, case.topic) == (CaseKind.QUESTION, CaseStatus.OPEN, "service booking")
+    with Session(engine) as session:
+        assert "next week" in session.scalars(select(SupportCase.description)).one()
 
 
-def test_catalogue_answers_what_fits_the_customers_device(uow: UnitOfWork, engine: Engine) -> None:
+def test_the_catalogue_finds_the_product_meant_and_what_fits_the_customers_device(uow: UnitOfWork, engine: Engine) -> None:
     add_machine(engine)
 
-    personal = product_answer(uow, customer_id(uow, "web-anna"), "capsules")
-    general = product_answer(uow, None, "Capsules")
+    supplies = supplies_for_customer(uow, customer_id(uow, "web-anna"))
+    typo = match_products(uow, "how much are the capsuls")
+    machine = match_products(uow, "the capsule machine please")
 
-    assert [s.device for s in personal.supplies] == ["Barista Compact capsule coffee machine"]
-    assert [c.name for c in personal.supplies[0].consumables] == ["Barista espresso capsules, 50 pack"]
-    assert personal.fits_own_device is True
-    assert general.supplies == () and general.fits_own_device is None
-    assert {m.name for m in general.matches} == {
-        "Barista espresso capsules, 50 pack",
-        "Espresso capsules, 50",
-    }
-
-
-def test_relinking_a_sender_moves_its_one_identity_row(uow: UnitOfWork, engine: Engine) -> None:
-    link_identity(uow, "2000001", "c90001@example.com", Channel.WEB, "web-new", NOW)
-    link_identity(uow, "2000003", "c90002@example.com", Channel.WEB, "web-new", NOW)
-
-    with Session(engine) as session:
-        rows = session.execute(
-            select(Customer.external_ref, ChannelIdentity.link_state)
-            .join(ChannelIdentity)
-            .where(ChannelIdentity.external_id == "web-new")
-        ).all()
-    assert [tuple(row) for row in rows] == [("C90002", LinkState.LINKED)]
+    assert [s.device for s in supplies] == ["Barista Compact capsule coffee machine"]
+    assert [c.name for c in supplies[0].consumables] == ["Barista espresso capsules, 50 pack"]
+    assert typo and all("capsules" in p.name for p in typo)
+    assert machine[0].name == "Barista Compact capsule coffee machine"

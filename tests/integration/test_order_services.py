@@ -26,7 +26,7 @@ from crm.services.refunds import CancellationFee, RefundState, cancellation_fee,
 from crm.services.replenishment import ReorderRefused, reorder, usual_consumables
 from crm.uow import UnitOfWork
 from tests.factories import T0
-from tests.unit.test_order_actions_shop import NOW, orders_shop
+from tests.support.shops import NOW, orders_shop
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -120,11 +120,11 @@ def test_open_orders_are_offered_newest_first(uow: UnitOfWork) -> None:
 def test_estimates_follow_the_order_state(uow: UnitOfWork) -> None:
     anna, ben, dana = _id(uow, "web-anna"), _id(uow, "web-ben"), _id(uow, "web-dana")
 
-    unpaid = delivery_estimate(uow, anna, None, NOW)
-    in_transit = delivery_estimate(uow, anna, "2000002", NOW)
-    preparing = delivery_estimate(uow, ben, None, NOW)
-    late = delivery_estimate(uow, dana, None, NOW)
-    delivered = delivery_estimate(uow, anna, "2000001", NOW)
+    unpaid = delivery_estimate(uow, anna, None, NOW.date())
+    in_transit = delivery_estimate(uow, anna, "2000002", NOW.date())
+    preparing = delivery_estimate(uow, ben, None, NOW.date())
+    late = delivery_estimate(uow, dana, None, NOW.date())
+    delivered = delivery_estimate(uow, anna, "2000001", NOW.date())
 
     assert (unpaid.number, unpaid.state, unpaid.transit_days) == (
         "2000004",

@@ -77,7 +77,7 @@ def test_every_customer_can_be_reached_and_has_preferences(shop: DemoShop) -> No
     preferences = {row["customer_id"]: row for row in shop.communication_preferences}
     for customer in shop.customers:
         channels = {row["channel"]: row for row in identities[customer["id"]]}
-        assert channels["web"]["external_id"] == f"web-{customer['external_ref']}"
+        assert channels["web"]["external_id"] == customer["external_ref"]
         assert channels["web"]["link_state"] == "linked"
         if preferences[customer["id"]]["preferred_channel"] == "telegram":
             assert channels["telegram"]["external_id"].isdigit()

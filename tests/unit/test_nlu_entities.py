@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from actions.preferences import quiet_hours_in
+from dialogue.turn import turn_from_parse
 from crm.demo.catalog import CATALOG
-from crm.services.catalog import search_words
+from crm.services.catalog import words_of
 from nlu.entities import PRODUCT_TERMS, SpacyEntityExtractor, model_names, regex_patterns
 from nlu.training_examples import nlu_files
 
@@ -79,24 +79,24 @@ def test_entities_are_in_rasas_format(extractor: SpacyEntityExtractor) -> None:
 
 @pytest.mark.parametrize("term", [*model_names(), *PRODUCT_TERMS])
 def test_every_product_value_finds_the_catalogue(term: str) -> None:
-    words = search_words(term)
+    words = set(words_of(term))
 
-    # As ProductRepository.matching searches: every word in the name or the category.
-    assert any(all(w in item.name.lower() or w in item.category for w in words) for item in CATALOG), term
+    # As match_products scores: a word of the name, or the category.
+    assert any(words & (set(words_of(item.name)) | {item.category}) for item in CATALOG), term
 
 
 def test_quiet_hours_are_set_from_spoken_times(extractor: SpacyEntityExtractor) -> None:
     text = "quiet hours from 10 in the evening to 7 in the morning"
-    message = {"text": text, "entities": [e.as_rasa() for e in extractor.extract(text)]}
+    message = {"text": text, "intent": {"name": "set_quiet_hours"}, "entities": [e.as_rasa() for e in extractor.extract(text)]}
 
-    hours = quiet_hours_in(message)
+    hours = turn_from_parse(message).quiet_hours
 
     assert hours is not None
     assert [t.strftime("%H:%M") for t in hours] == ["22:00", "07:00"]
 
 
 def test_quiet_hours_fall_back_to_the_text_without_entities() -> None:
-    hours = quiet_hours_in({"text": "quiet hours from 10pm to 7am", "entities": []})
+    hours = turn_from_parse({"text": "quiet hours from 10pm to 7am", "entities": []}).quiet_hours
 
     assert hours is not None
     assert [t.strftime("%H:%M") for t in hours] == ["22:00", "07:00"]

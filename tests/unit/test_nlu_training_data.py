@@ -26,11 +26,13 @@ BITEXT_INTENTS = {
     "recover_password", "registration_problems", "review", "set_up_shipping_address", "switch_account",
     "track_order", "track_refund",
 }  # fmt: skip
+# Every other intent of the domain that customers type (docs/intents.md), out_of_scope included.
+NOT_TYPED = {"choose", "link_account"}
 SHOP_INTENTS = {
-    "ask_product", "ask_service_due", "book_service", "reorder_usual", "set_preferred_channel",
-    "set_quiet_hours", "message_less_often", "stop_messages", "resume_messages", "affirm", "deny", "not_now",
-    "remind_later", "identify", "out_of_scope", "greet", "goodbye", "thank", "bot_challenge",
-}  # fmt: skip
+    name
+    for name in yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())["intents"]
+    if name not in BITEXT_INTENTS and name not in NOT_TYPED and not name.startswith("EXTERNAL_")
+}
 # Identifiers must be annotated wherever their regex matches: a missed one teaches the featurizer
 # that an order number is noise, and the extractor finds it at runtime anyway.
 EXHAUSTIVE_ENTITIES = {"order_number", "invoice_number", "email"}
@@ -147,7 +149,7 @@ def test_every_annotation_is_exactly_what_its_regex_extracts() -> None:
 def test_every_intent_is_declared_in_the_domain_or_in_the_agreed_list() -> None:
     examples, _ = _load(_all_nlu_files())
     declared: set[str] = set()
-    for path in (PROJECT_ROOT / "domain").glob("*.yml"):
+    for path in [PROJECT_ROOT / "domain.yml"]:
         declared.update(
             next(iter(i)) if isinstance(i, dict) else i
             for i in yaml.safe_load(path.read_text())["intents"] or []
@@ -158,7 +160,7 @@ def test_every_intent_is_declared_in_the_domain_or_in_the_agreed_list() -> None:
 def test_shop_intents_have_enough_examples_and_none_is_shared_between_intents() -> None:
     examples, _ = _load(_all_nlu_files())
     for intent in SHOP_INTENTS - {"out_of_scope"}:
-        assert len(examples[intent]) >= 15, intent
+        assert len(examples[intent]) >= 40, intent
     owners: dict[str, set[str]] = defaultdict(set)
     for intent, lines in examples.items():
         for line in lines:

@@ -1,0 +1,27 @@
+"""`python -m bot.serve [rasa run options]`: `rasa run` with its API token read from the environment.
+
+`rasa run --auth-token T` would show the token to anyone who can list processes; this entry
+point takes it from RASA_AUTH_TOKEN (and the allowed browser origins from SHOP_ORIGINS) and
+hands them to Rasa's own command line inside the process.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main() -> None:
+    from rasa.__main__ import main as rasa_main
+
+    token = os.environ.pop("RASA_AUTH_TOKEN", "")
+    if not token:
+        sys.exit("bot.serve: set RASA_AUTH_TOKEN (the launcher does) to protect Rasa's HTTP API")
+    origins = [o for o in os.environ.get("SHOP_ORIGINS", "").split(",") if o.strip()]
+    cors = [arg for origin in origins for arg in ("--cors", origin.strip())]
+    sys.argv = ["rasa", "run", *sys.argv[1:], "--enable-api", "--auth-token", token, *cors]
+    rasa_main()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,185 @@
+"""Complaints: a case about the order and product the customer named, opened once they confirm it."""
+
+from __future__ import annotations
+
+from crm.models import CaseKind
+from crm.services.cases import open_case, topic_of
+from crm.services.errors import OrderNotFound
+from crm.services.orders import OrderStatusView
+from dialogue.answers import Answer, classify, pick, plain_yes
+from dialogue.conversation import Conversation, Who, yes_no_buttons
+from dialogue.flows.common import (
+    allowed,
+    candidate_orders,
+    order_buttons,
+    orders_with,
+    product_in,
+    who_or_identify,
+)
+from dialogue.registry import handles, resumes
+from dialogue.state import Pending
+from dialogue.texts import NOTHING_CHANGED
+from dialogue.turn import Turn
+
+FLOW = "complaint"
+NO_ORDER = "none"
+
+
+@handles("complaint")
+def complaint(conversation: Conversation, turn: Turn) -> None:
+    who = who_or_identify(conversation, turn)
+    if who is None:
+        return
+    views = candidate_orders(conversation, who)
+    data = {"text": turn.text, "topic": topic_of(turn.text), "leaving": "the complaint"}
+    _locate(conversation, turn, who, views, data)
+
+
+def _locate(
+    conversation: Conversation,
+    turn: Turn,
+    who: Who,
+    views: tuple[OrderStatusView, ...],
+    data: dict[str, object],
+) -> None:
+    """Finds the order (and product) the complaint is about, or asks which order."""
+    number = turn.order_number or (who.only_order if who.only_order else None)
+    if number and not allowed(conversation, who, number):
+        return
+    product = product_in(conversation, turn, views)
+    if number is None and product is not None:
+        holding = orders_with(views, product.id)
+        number = holding[0].number if holding else None
+    if number is None and conversation.state.focus.order and not turn.text.startswith("/"):
+        number = conversation.state.focus.order
+    if number is None:
+        if not views:
+            _confirm(conversation, {**data, "order": None, "product_id": None, "product": None})
+            return
+        buttons = [*order_buttons(views), {"title": "Not about an order", "payload": "/choose"}]
+        conversation.ask(
+            FLOW, "which_order", "I'm sorry to hear that. Which order is it about?", buttons,
+            data={**data, "options": [v.number for v in views]},
+        )  # fmt: skip
+        return
+    chosen = next((v for v in views if v.number == number), None)
+    if (
+        product is not None
+        and chosen is not None
+        and not any(l.product_id == product.id for l in chosen.lines)
+    ):
+        product = None  # named something that is not in this order: the order decides
+    _confirm(
+        conversation,
+        {
+            **data,
+            "order": number,
+            "product_id": product.id if product else None,
+            "product": product.name if product else None,
+        },
+    )
+
+
+def _confirm(conversation: Conversation, data: dict[str, object]) -> None:
+    about = ""
+    if data.get("product"):
+        about = f" about the {data['product']} in order {data['order']}"
+    elif data.get("order"):
+        about = f" about order {data['order']}"
+    conversation.ask(
+        FLOW,
+        "confirm",
+        f"I'm sorry about this. Shall I open a complaint{about} ({data['topic']}) with your message, so our "
+        "team can put it right?",
+        yes_no_buttons("Yes, open it", "No"),
+        data=data,
+    )
+
+
+@resumes(FLOW)
+def resume(conversation: Conversation, turn: Turn, pending: Pending) -> bool:
+    who = conversation.who()
+    if who is None:
+        conversation.done()
+        return False
+    data = dict(pending.data)
+    if pending.step == "which_order":
+        options = [str(o) for o in data.get("options") or []]
+        chosen = pick(turn, options)
+        if chosen is None and turn.intent == "choose":
+            chosen = NO_ORDER
+        if chosen is None and classify(turn) is Answer.NO:
+            chosen = NO_ORDER
+        if chosen is None:
+            views = candidate_orders(conversation, who)
+            product = product_in(conversation, turn, views)
+            holding = orders_with(views, product.id) if product else []
+            if holding:
+                chosen = holding[0].number
+        if chosen is None:
+            return False
+        if chosen == NO_ORDER:
+            _confirm(conversation, {**data, "order": None, "product_id": None, "product": None})
+        else:
+            _locate(conversation, _with_order(turn, chosen), who, candidate_orders(conversation, who), data)
+        return True
+    # confirm
+    if turn.order_number and turn.order_number != data.get("order"):
+        # "no, it was order 1015214": the correction replaces the order.
+        _locate(conversation, turn, who, candidate_orders(conversation, who), data)
+        return True
+    if plain_yes(turn) or (classify(turn) is Answer.YES and turn.intent in ("affirm", "complaint")):
+        _open(conversation, who, data)
+        return True
+    if classify(turn) in (Answer.NO, Answer.NOT_NOW):
+        conversation.done()
+        conversation.say(f"{NOTHING_CHANGED} If you change your mind, just tell me what went wrong.")
+        return True
+    return False
+
+
+def _open(conversation: Conversation, who: Who, data: dict[str, object]) -> None:
+    conversation.done()
+    try:
+        case = open_case(
+            conversation.uow(),
+            who.customer_id,
+            CaseKind.COMPLAINT,
+            str(data.get("topic") or "general complaint"),
+            str(data.get("text") or ""),
+            conversation.now,
+            order_number=str(data["order"]) if data.get("order") else None,
+            product_id=int(data["product_id"]) if data.get("product_id") else None,  # type: ignore[call-overload]
+            conversation_id=conversation.ctx.conversation_id,
+            channel=conversation.ctx.channel,
+        )
+    except OrderNotFound:
+        conversation.say(
+            f"I couldn't find order {data.get('order')} on your account, so I haven't opened a case."
+        )
+        return
+    conversation.state.focus.case = case.number
+    if case.order_number:
+        conversation.state.focus.order = case.order_number
+    if case.reused:
+        conversation.say(
+            f"There is already an open case {case.number} about this, so I've added your message to it rather "
+            "than opening a second one. The team handling it will see it."
+        )
+        return
+    conversation.changed("case", f"the complaint case {case.number}", case=case.number)
+    about = (
+        f" about {case.product_name} in order {case.order_number}"
+        if case.product_name
+        else (f" about order {case.order_number}" if case.order_number else "")
+    )
+    conversation.say(
+        f"I've opened case {case.number}{about} ({case.topic}). Our support team will get back to you within "
+        "one working day."
+    )
+
+
+def _with_order(turn: Turn, number: str) -> Turn:
+    from dataclasses import replace
+
+    return replace(turn, entities={**turn.entities, "order_number": [number]})

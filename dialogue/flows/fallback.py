@@ -1,0 +1,138 @@
+"""When the assistant did not understand: clarify with the likeliest topics, a person after two misses.
+
+The offer of a person comes once per conversation, not again on every unclear message.
+"""
+
+from __future__ import annotations
+
+import re
+
+from dialogue.conversation import Conversation
+from dialogue.flows import handoff
+from dialogue.state import Pending
+from dialogue.turn import OUT_OF_SCOPE, Turn
+
+# Intents that only make sense as answers, or are no topic: never offered back as a guess.
+_NOT_OFFERED = frozenset(
+    {"nlu_fallback", "out_of_scope", "affirm", "deny", "not_now", "remind_later", "identify", "never_mind",
+     "undo", "greet", "goodbye", "thank", "choose"}
+)  # fmt: skip
+# What a customer sees on a button for each intent (their words, not ours).
+LABELS: dict[str, str] = {
+    "track_order": "Track my order",
+    "delivery_period": "When will it arrive?",
+    "delivery_options": "Delivery options",
+    "list_orders": "Show my orders",
+    "cancel_order": "Cancel an order",
+    "change_order": "Change an order",
+    "change_shipping_address": "Change my delivery address",
+    "set_up_shipping_address": "Add a delivery address",
+    "place_order": "Place an order",
+    "reorder_usual": "Reorder my usual",
+    "check_cancellation_fee": "Cancellation fees",
+    "not_received": "Parcel shown delivered, not received",
+    "get_refund": "Get a refund",
+    "track_refund": "Where is my refund?",
+    "check_refund_policy": "Refund policy",
+    "return_item": "Return something",
+    "check_invoice": "See my invoice",
+    "get_invoice": "Get an invoice",
+    "invoice_correction": "Correct an invoice",
+    "check_payment_methods": "Payment methods",
+    "payment_issue": "A problem paying",
+    "double_charge": "I was charged twice",
+    "complaint": "Make a complaint",
+    "review": "Leave a review",
+    "contact_human_agent": "Talk to a person",
+    "contact_customer_service": "Contact details and hours",
+    "ask_wait_time": "How long is the wait?",
+    "create_account": "Create an account",
+    "delete_account": "Delete my account",
+    "edit_account": "Edit my details",
+    "recover_password": "Reset my password",
+    "registration_problems": "Problems signing up",
+    "switch_account": "Use another account",
+    "newsletter_subscription": "Newsletter",
+    "ask_product": "A product question",
+    "recommend_product": "Recommend a product",
+    "ask_service_due": "When is my service due?",
+    "book_service": "Book a service",
+    "ask_warranty": "Warranty",
+    "set_preferred_channel": "Change how you contact me",
+    "set_quiet_hours": "Set quiet hours",
+    "message_less_often": "Fewer messages",
+    "stop_messages": "Stop messages",
+    "resume_messages": "Start messages again",
+    "help": "What can you do?",
+    "bot_challenge": "Am I talking to a bot?",
+}
+TOPICS = (
+    "orders and deliveries, returns and refunds, invoices and payments, your account, "
+    "products and your devices' service"
+)
+_NO_WORDS = re.compile(r"[a-z]{2,}", re.IGNORECASE)
+
+
+def clarify(conversation: Conversation, turn: Turn) -> None:
+    """A message that matched no topic, or an off-topic one."""
+    state = conversation.state
+    if handoff.note_while_waiting(conversation, turn):
+        return
+    if not _NO_WORDS.search(turn.text):
+        # "?", "..." or an emoji: nothing to misunderstand yet.
+        conversation.say(f"How can I help? I can help with {TOPICS}. Just tell me in your own words.")
+        return
+    state.misses += 1
+    if state.misses >= 2 and not state.human_offered:
+        state.human_offered = True
+        conversation.say("Sorry, I still don't understand.")
+        handoff.offer(conversation, reason="misunderstood")
+        return
+    if turn.intent == OUT_OF_SCOPE:
+        conversation.say(
+            f"Sorry, that's not something I can help with: I'm the shop's assistant for {TOPICS}."
+        )
+        return
+    guesses = likeliest(turn, 2)
+    if guesses:
+        conversation.say(
+            "Sorry, I'm not sure I understood. Did you mean one of these?",
+            [{"title": LABELS[intent], "payload": f"/{intent}"} for intent in guesses],
+        )
+    else:
+        # Nothing to guess from (the language service may be down): words, never an empty menu.
+        conversation.say(
+            f"Sorry, I don't understand that yet. I can help with {TOPICS}. Could you say it another way?"
+        )
+
+
+def unclear_answer(conversation: Conversation, turn: Turn, pending: Pending) -> None:
+    """An answer to our question that we could not read: ask again, twice at most."""
+    state = conversation.state
+    state.misses += 1
+    if pending.asked >= 2:
+        state.forget_task()
+        conversation.say("Sorry, I'm not getting it. Let's leave that for now; nothing was changed.")
+        if not state.human_offered:
+            state.human_offered = True
+            handoff.offer(conversation, reason="misunderstood")
+        return
+    conversation.ask(
+        pending.flow,
+        pending.step,
+        f"Sorry, I'm not sure what you mean. {pending.question}",
+        pending.buttons,
+        pending.data,
+    )
+    conversation.state.pending.question = pending.question  # type: ignore[union-attr]
+
+
+def other_language(conversation: Conversation, turn: Turn) -> None:
+    conversation.say(
+        "Sorry, I can only chat in English for now. A colleague may be able to help you in your language."
+    )
+    handoff.offer(conversation, reason="other_language", question="Shall I pass you to a colleague?")
+
+
+def likeliest(turn: Turn, count: int) -> list[str]:
+    return [name for name, _ in turn.ranking if name in LABELS and name not in _NOT_OFFERED][:count]

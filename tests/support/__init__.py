@@ -1,0 +1,1 @@
+"""Helpers shared by test layers (unit, integration, end-to-end)."""
