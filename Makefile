@@ -13,7 +13,7 @@ test: setup
 	@$(PY) -m pytest
 
 lint: setup
-	@$(PY) -m ruff check . && $(PY) -m ruff format --check . && $(PY) -m mypy crm actions stack bench
+	@$(PY) -m ruff check . && $(PY) -m ruff format --check . && $(PY) -m mypy crm actions dialogue nlu bot stack bench
 
 train: setup
 	@$(PY) -m stack train

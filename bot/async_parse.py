@@ -48,7 +48,8 @@ async def _parse_message(
         parse_data_entities=copy.deepcopy(parse_data["entities"]),
     )
     self._check_for_unseen_features(parse_data)
-    return parse_data
+    parsed: dict[str, Any] = parse_data
+    return parsed
 
 
 def install() -> None:
@@ -56,4 +57,4 @@ def install() -> None:
     global _executor
     if _executor is None:
         _executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="nlu-parse")
-        MessageProcessor.parse_message = _parse_message  # type: ignore[method-assign]
+        MessageProcessor.parse_message = _parse_message

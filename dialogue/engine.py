@@ -144,11 +144,16 @@ def dispatch(conversation: Conversation, turn: Turn) -> None:
     if turn.is_miss:
         fallback.clarify(conversation, turn)
         return
-    if state.handoff and turn.intent in _DETAILS_WHILE_WAITING and handoff.note_while_waiting(conversation, turn):
+    if (
+        state.handoff
+        and turn.intent in _DETAILS_WHILE_WAITING
+        and handoff.note_while_waiting(conversation, turn)
+    ):
         return
     state.misses = 0
+    asked_before = state.pending  # a question from an earlier turn: this message digresses from it
     for intent in _ordered(turn.requests):
-        if state.pending is not None:
+        if state.pending is not None and state.pending is not asked_before:
             conversation.queue(Request(intent, turn.text, dict(turn.entities)))
             continue
         handler = HANDLERS.get(intent)

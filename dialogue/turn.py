@@ -17,6 +17,8 @@ EXTERNAL_PREFIX = "EXTERNAL_"
 _EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 # Shop orders (1015024), old-system invoices (536365, C536379): not after "#" or "-".
 _ORDER_NUMBER = re.compile(r"(?<![#\w-])[Cc]?\d{6,7}(?![\w-])")
+# Words, question and exclamation marks, and emoji (a thumbs-up is an answer too).
+_WORD = re.compile(r"[a-z0-9']+|[?!]|[\U0001F300-\U0001FAFF\u2600-\u27BF]")
 _LINK_CODE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 _CHANNEL_WORDS = {
     "telegram": "telegram",
@@ -57,7 +59,7 @@ class Turn:
     @property
     def words(self) -> str:
         """The text, lower-case, punctuation squeezed to spaces: for phrase checks."""
-        return " ".join(re.findall(r"[a-z0-9']+|[?!]", self.text.lower()))
+        return " ".join(_WORD.findall(self.text.lower()))
 
     def entity(self, name: str) -> str | None:
         values = self.entities.get(name) or []

@@ -19,13 +19,17 @@ NOT_A_REQUEST = frozenset(
 MIN_CONFIDENCE = 0.6
 # A wrongly added request of these kinds would alarm the customer ("Shall I delete your
 # account?" after "money left my account"): a clause needs more certainty to add them.
-CAREFUL = frozenset({"delete_account", "cancel_order", "stop_messages", "double_charge", "complaint", "change_order"})
+CAREFUL = frozenset(
+    {"delete_account", "cancel_order", "stop_messages", "double_charge", "complaint", "change_order"}
+)
 CAREFUL_CONFIDENCE = 0.85
 MIN_WORDS = 3
 MAX_CLAUSES = 6
 # Where a new request may start: sentence ends; joining words ("and", "but", "also", "if not");
 # a comma before a word that opens a request ("..., i want", "..., can you").
-_OPENERS = r"i|i'd|id|i'm|im|i'll|can|could|would|will|please|pls|plz|where|when|how|what|is|are|do|does|send|cancel"
+_OPENERS = (
+    r"i|i'd|id|i'm|im|i'll|can|could|would|will|please|pls|plz|where|when|how|what|is|are|do|does|send|cancel"
+)
 _BOUNDARY = re.compile(
     r"(?<=[.!?;])\s+|\n+|"
     r",?\s+(?:and also|and then|and|but also|but|also|plus|oh and|and btw|btw|if not|if so|if yes|if it is|"

@@ -78,9 +78,12 @@ def delete_account(conversation: Conversation, turn: Turn) -> None:
         "first. Invoices we must keep by law are kept, but no longer linked to you."
     )
     conversation.ask(
-        DELETION, "confirm", "Shall I ask our team to delete your account?", yes_no_buttons("Yes, delete it", "No, keep it"),
+        DELETION,
+        "confirm",
+        "Shall I ask our team to delete your account?",
+        yes_no_buttons("Yes, delete it", "No, keep it"),
         data={"leaving": "the account deletion"},
-    )  # fmt: skip
+    )
 
 
 @resumes(DELETION)
@@ -92,10 +95,15 @@ def resume_deletion(conversation: Conversation, turn: Turn, pending: Pending) ->
         conversation.done()
         account = account_overview(conversation.uow(), who.customer_id)
         case = open_case(
-            conversation.uow(), who.customer_id, CaseKind.QUESTION, "account deletion",
-            "The customer asked in chat to delete their account.", conversation.now,
-            conversation_id=conversation.ctx.conversation_id, channel=conversation.ctx.channel,
-        )  # fmt: skip
+            conversation.uow(),
+            who.customer_id,
+            CaseKind.QUESTION,
+            "account deletion",
+            "The customer asked in chat to delete their account.",
+            conversation.now,
+            conversation_id=conversation.ctx.conversation_id,
+            channel=conversation.ctx.channel,
+        )
         conversation.changed("case", f"the deletion request {case.number}", case=case.number)
         conversation.say(
             f"Done: I've passed your deletion request to our team (case {case.number}). They'll email {account.masked_email} "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from crm.models import CaseKind
 from crm.services.cases import open_case, topic_of
 from crm.services.errors import OrderNotFound
@@ -40,7 +42,7 @@ def _locate(
     turn: Turn,
     who: Who,
     views: tuple[OrderStatusView, ...],
-    data: dict[str, object],
+    data: dict[str, Any],
 ) -> None:
     """Finds the order (and product) the complaint is about, or asks which order."""
     number = turn.order_number or (who.only_order if who.only_order else None)
@@ -58,9 +60,12 @@ def _locate(
             return
         buttons = [*order_buttons(views), {"title": "Not about an order", "payload": "/choose"}]
         conversation.ask(
-            FLOW, "which_order", "I'm sorry to hear that. Which order is it about?", buttons,
+            FLOW,
+            "which_order",
+            "I'm sorry to hear that. Which order is it about?",
+            buttons,
             data={**data, "options": [v.number for v in views]},
-        )  # fmt: skip
+        )
         return
     chosen = next((v for v in views if v.number == number), None)
     if (
@@ -80,7 +85,7 @@ def _locate(
     )
 
 
-def _confirm(conversation: Conversation, data: dict[str, object]) -> None:
+def _confirm(conversation: Conversation, data: dict[str, Any]) -> None:
     about = ""
     if data.get("product"):
         about = f" about the {data['product']} in order {data['order']}"
@@ -138,7 +143,7 @@ def resume(conversation: Conversation, turn: Turn, pending: Pending) -> bool:
     return False
 
 
-def _open(conversation: Conversation, who: Who, data: dict[str, object]) -> None:
+def _open(conversation: Conversation, who: Who, data: dict[str, Any]) -> None:
     conversation.done()
     try:
         case = open_case(
@@ -149,7 +154,7 @@ def _open(conversation: Conversation, who: Who, data: dict[str, object]) -> None
             str(data.get("text") or ""),
             conversation.now,
             order_number=str(data["order"]) if data.get("order") else None,
-            product_id=int(data["product_id"]) if data.get("product_id") else None,  # type: ignore[call-overload]
+            product_id=int(data["product_id"]) if data.get("product_id") else None,
             conversation_id=conversation.ctx.conversation_id,
             channel=conversation.ctx.channel,
         )

@@ -63,10 +63,16 @@ def book(conversation: Conversation, turn: Turn) -> None:
     device = _named(conversation, turn, devices) or _focused(conversation, devices)
     if device is None and len(devices) > 1:
         conversation.ask(
-            FLOW, "which", "Which device should be serviced?",
+            FLOW,
+            "which",
+            "Which device should be serviced?",
             [{"title": d.name, "payload": f'/choose{{"choice":"{d.serial}"}}'} for d in devices[:4]],
-            data={"options": [d.serial for d in devices[:4]], "wish": wish_in(turn), "leaving": "the service booking"},
-        )  # fmt: skip
+            data={
+                "options": [d.serial for d in devices[:4]],
+                "wish": wish_in(turn),
+                "leaving": "the service booking",
+            },
+        )
         return
     _offer(conversation, device or devices[0], wish_in(turn))
 
@@ -148,9 +154,14 @@ def resume(conversation: Conversation, turn: Turn, pending: Pending) -> bool:
         conversation.done()
         try:
             case = book_service(
-                conversation.uow(), who.customer_id, str(pending.data["serial"]), conversation.now,
-                preferred_time=wish, conversation_id=conversation.ctx.conversation_id, channel=conversation.ctx.channel,
-            )  # fmt: skip
+                conversation.uow(),
+                who.customer_id,
+                str(pending.data["serial"]),
+                conversation.now,
+                preferred_time=wish,
+                conversation_id=conversation.ctx.conversation_id,
+                channel=conversation.ctx.channel,
+            )
         except NoDevice:
             conversation.say("That device doesn't need a scheduled service, so there's nothing to book.")
             return True

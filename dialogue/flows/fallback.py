@@ -14,9 +14,22 @@ from dialogue.turn import OUT_OF_SCOPE, Turn
 
 # Intents that only make sense as answers, or are no topic: never offered back as a guess.
 _NOT_OFFERED = frozenset(
-    {"nlu_fallback", "out_of_scope", "affirm", "deny", "not_now", "remind_later", "identify", "never_mind",
-     "undo", "greet", "goodbye", "thank", "choose"}
-)  # fmt: skip
+    {
+        "nlu_fallback",
+        "out_of_scope",
+        "affirm",
+        "deny",
+        "not_now",
+        "remind_later",
+        "identify",
+        "never_mind",
+        "undo",
+        "greet",
+        "goodbye",
+        "thank",
+        "choose",
+    }
+)
 # What a customer sees on a button for each intent (their words, not ours).
 LABELS: dict[str, str] = {
     "track_order": "Track my order",

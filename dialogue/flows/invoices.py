@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from crm.models import CaseKind
 from crm.services.cases import open_case
@@ -75,7 +76,7 @@ def correction(conversation: Conversation, turn: Turn) -> None:
     )
 
 
-def _confirm(conversation: Conversation, data: dict[str, object]) -> None:
+def _confirm(conversation: Conversation, data: dict[str, Any]) -> None:
     conversation.ask(
         CORRECTION,
         "confirm",
@@ -100,11 +101,16 @@ def resume(conversation: Conversation, turn: Turn, pending: Pending) -> bool:
     if plain_yes(turn):
         conversation.done()
         case = open_case(
-            conversation.uow(), who.customer_id, CaseKind.BILLING, "invoice correction",
-            f"Please correct the invoice for order {data['order']}: {data['details']}", conversation.now,
-            order_number=str(data["order"]), conversation_id=conversation.ctx.conversation_id,
+            conversation.uow(),
+            who.customer_id,
+            CaseKind.BILLING,
+            "invoice correction",
+            f"Please correct the invoice for order {data['order']}: {data['details']}",
+            conversation.now,
+            order_number=str(data["order"]),
+            conversation_id=conversation.ctx.conversation_id,
             channel=conversation.ctx.channel,
-        )  # fmt: skip
+        )
         conversation.state.focus.case = case.number
         if not case.reused:
             conversation.changed("case", f"the invoice correction {case.number}", case=case.number)

@@ -65,9 +65,12 @@ def get_refund(conversation: Conversation, turn: Turn) -> None:
         views = candidate_orders(conversation, who)
         if len(views) > 1:
             conversation.ask(
-                WHICH, "which_order", "Which order would you like a refund for?", order_buttons(views),
+                WHICH,
+                "which_order",
+                "Which order would you like a refund for?",
+                order_buttons(views),
                 data={"options": [v.number for v in views], "leaving": "the refund request"},
-            )  # fmt: skip
+            )
             return
     view = order_or_latest(conversation, turn if number is None else _with(turn, number), who)
     if view is not None:
@@ -251,10 +254,16 @@ def resume_billing(conversation: Conversation, turn: Turn, pending: Pending) -> 
     if plain_yes(turn) or (classify(turn) is Answer.YES and turn.intent in ("affirm", "double_charge")):
         conversation.done()
         case = open_case(
-            conversation.uow(), who.customer_id, CaseKind.BILLING, str(pending.data["topic"]), str(pending.data["text"]),
-            conversation.now, order_number=str(pending.data["order"]),
-            conversation_id=conversation.ctx.conversation_id, channel=conversation.ctx.channel,
-        )  # fmt: skip
+            conversation.uow(),
+            who.customer_id,
+            CaseKind.BILLING,
+            str(pending.data["topic"]),
+            str(pending.data["text"]),
+            conversation.now,
+            order_number=str(pending.data["order"]),
+            conversation_id=conversation.ctx.conversation_id,
+            channel=conversation.ctx.channel,
+        )
         conversation.state.focus.case = case.number
         if case.reused:
             conversation.say(

@@ -7,6 +7,7 @@ order that has shipped is refused with the reason and what they can do instead.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from crm.models import OrderStatus
 from crm.services.errors import OrderNotFound
@@ -33,7 +34,63 @@ FLOW = "order_change"
 _VERB = {OrderAction.CANCEL: "cancelled", OrderAction.CHANGE: "changed"}
 # Words that only say "change my order": what is left is what should change.
 _GENERIC = frozenset(
-    ["i", "i'd", "id", "want", "wanna", "would", "like", "to", "need", "change", "changes", "changing", "modify", "modifying", "update", "edit", "amend", "my", "the", "an", "a", "order", "orders", "number", "no", "please", "pls", "can", "could", "you", "u", "help", "me", "with", "something", "in", "on", "of", "is", "it", "this", "that", "there", "do", "how", "make", "some", "bit", "stuff", "hi", "hello", "hey", "thanks", "just", "wanted"]
+    [
+        "i",
+        "i'd",
+        "id",
+        "want",
+        "wanna",
+        "would",
+        "like",
+        "to",
+        "need",
+        "change",
+        "changes",
+        "changing",
+        "modify",
+        "modifying",
+        "update",
+        "edit",
+        "amend",
+        "my",
+        "the",
+        "an",
+        "a",
+        "order",
+        "orders",
+        "number",
+        "no",
+        "please",
+        "pls",
+        "can",
+        "could",
+        "you",
+        "u",
+        "help",
+        "me",
+        "with",
+        "something",
+        "in",
+        "on",
+        "of",
+        "is",
+        "it",
+        "this",
+        "that",
+        "there",
+        "do",
+        "how",
+        "make",
+        "some",
+        "bit",
+        "stuff",
+        "hi",
+        "hello",
+        "hey",
+        "thanks",
+        "just",
+        "wanted",
+    ]
 )
 # Messages that clearly ask something else while we wait for what to change.
 _NOT_DETAILS = frozenset(
@@ -83,7 +140,7 @@ def _start(conversation: Conversation, turn: Turn, action: OrderAction, *, prefi
     who = who_or_identify(conversation, turn)
     if who is None:
         return
-    data: dict[str, object] = {
+    data: dict[str, Any] = {
         "action": action.value,
         "prefix": prefix,
         "leaving": f"the {action.value} request",
@@ -120,7 +177,7 @@ def _start(conversation: Conversation, turn: Turn, action: OrderAction, *, prefi
     )
 
 
-def _with_order(conversation: Conversation, who: Who, number: str, data: dict[str, object]) -> None:
+def _with_order(conversation: Conversation, who: Who, number: str, data: dict[str, Any]) -> None:
     action = OrderAction(str(data["action"]))
     if not allowed(conversation, who, number):
         return
@@ -149,7 +206,7 @@ def _with_order(conversation: Conversation, who: Who, number: str, data: dict[st
     _confirm(conversation, view, data)
 
 
-def _confirm(conversation: Conversation, view: OrderStatusView, data: dict[str, object]) -> None:
+def _confirm(conversation: Conversation, view: OrderStatusView, data: dict[str, Any]) -> None:
     action = OrderAction(str(data["action"]))
     what = f"order {view.number} ({view.items_text()}, {money(view.total, view.currency)})"
     if action is OrderAction.CHANGE:
@@ -211,7 +268,7 @@ def resume(conversation: Conversation, turn: Turn, pending: Pending) -> bool:
     return False
 
 
-def _carry_out(conversation: Conversation, who: Who, data: dict[str, object]) -> None:
+def _carry_out(conversation: Conversation, who: Who, data: dict[str, Any]) -> None:
     conversation.done()
     number, action = str(data["order"]), OrderAction(str(data["action"]))
     try:

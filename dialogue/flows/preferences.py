@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import time
+from typing import Any
 
 from crm.models import Channel
 from crm.services.preferences import (
@@ -41,7 +42,7 @@ _NOT_AFTER = re.compile(r"\b(?:not|never|no messages?|nothing) after (\d{1,2})(?
 _NIGHT = re.compile(r"\b(?:at night|night ?time|overnight|during the night|nights)\b")
 
 
-def snapshot(view: PreferencesView) -> dict[str, object]:
+def snapshot(view: PreferencesView) -> dict[str, Any]:
     return {
         "channel": view.preferred_channel.value,
         "quiet_start": view.quiet_hours_start.isoformat() if view.quiet_hours_start else None,
@@ -91,10 +92,11 @@ def quiet_hours(conversation: Conversation, turn: Turn) -> None:
     span = _quiet_span(conversation, who, turn)
     if span is None:
         conversation.ask(
-            FLOW, "quiet_hours",
+            FLOW,
+            "quiet_hours",
             "When shouldn't I message you? Tell me a time range in your local time, for example 'from 22:00 to 07:00'.",
             data={"leaving": "the quiet hours"},
-        )  # fmt: skip
+        )
         return
     _confirm_quiet(conversation, who, span)
 
@@ -128,9 +130,12 @@ def less_often(conversation: Conversation, turn: Turn) -> None:
         )
         return
     conversation.ask(
-        FLOW, "confirm", f"Shall I send you at most {after} message(s) a week instead of {current}?", yes_no_buttons(),
+        FLOW,
+        "confirm",
+        f"Shall I send you at most {after} message(s) a week instead of {current}?",
+        yes_no_buttons(),
         data={"change": "frequency", "leaving": "the contact settings"},
-    )  # fmt: skip
+    )
 
 
 @handles("stop_messages")
@@ -163,9 +168,12 @@ def resume_messages(conversation: Conversation, turn: Turn) -> None:
     if who is None:
         return
     conversation.ask(
-        FLOW, "confirm", "Shall I start sending you our news and offers again? You can say 'stop' to any of them.",
-        yes_no_buttons(), data={"change": "resume", "leaving": "the contact settings"},
-    )  # fmt: skip
+        FLOW,
+        "confirm",
+        "Shall I start sending you our news and offers again? You can say 'stop' to any of them.",
+        yes_no_buttons(),
+        data={"change": "resume", "leaving": "the contact settings"},
+    )
 
 
 @resumes(FLOW)
@@ -196,7 +204,7 @@ def resume(conversation: Conversation, turn: Turn, pending: Pending) -> bool:
     return True
 
 
-def _apply(conversation: Conversation, who: Who, data: dict[str, object]) -> None:
+def _apply(conversation: Conversation, who: Who, data: dict[str, Any]) -> None:
     uow, change = conversation.uow, data["change"]
     before = snapshot(preferences(uow(), who.customer_id))
     if change == "resume":

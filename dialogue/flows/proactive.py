@@ -139,9 +139,14 @@ def _accept(conversation: Conversation, who: Who, context: dict[str, Any], turn:
         wish = wish_in(turn)
         try:
             case = book_service(
-                conversation.uow(), who.customer_id, str(context["serial"]), conversation.now, preferred_time=wish,
-                conversation_id=conversation.ctx.conversation_id, channel=conversation.ctx.channel,
-            )  # fmt: skip
+                conversation.uow(),
+                who.customer_id,
+                str(context["serial"]),
+                conversation.now,
+                preferred_time=wish,
+                conversation_id=conversation.ctx.conversation_id,
+                channel=conversation.ctx.channel,
+            )
         except NoDevice:
             conversation.say(
                 "That device doesn't need a scheduled service any more, so there's nothing to book."
@@ -155,11 +160,16 @@ def _accept(conversation: Conversation, who: Who, context: dict[str, Any], turn:
         return
     if kind == "delivery_late" and context.get("order"):
         case = open_case(
-            conversation.uow(), who.customer_id, CaseKind.COMPLAINT, "late delivery",
+            conversation.uow(),
+            who.customer_id,
+            CaseKind.COMPLAINT,
+            "late delivery",
             f"Order {context['order']} is late; the customer asked us to chase the carrier after our message.",
-            conversation.now, order_number=str(context["order"]),
-            conversation_id=conversation.ctx.conversation_id, channel=conversation.ctx.channel,
-        )  # fmt: skip
+            conversation.now,
+            order_number=str(context["order"]),
+            conversation_id=conversation.ctx.conversation_id,
+            channel=conversation.ctx.channel,
+        )
         if not case.reused:
             conversation.changed("case", f"the case {case.number}", case=case.number)
         conversation.say(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Any
 
 from crm.models import CaseKind, OrderStatus
 from crm.services.cases import open_case
@@ -89,9 +90,12 @@ def return_item(conversation: Conversation, turn: Turn) -> None:
             view = delivered[0]
         else:
             conversation.ask(
-                RETURN, "which_order", f"Which order would you like to return something from? Returns are free within {RETURN_WINDOW_DAYS} days of delivery.",
-                order_buttons(delivered), data={"options": [v.number for v in delivered], "text": turn.text, "leaving": "the return"},
-            )  # fmt: skip
+                RETURN,
+                "which_order",
+                f"Which order would you like to return something from? Returns are free within {RETURN_WINDOW_DAYS} days of delivery.",
+                order_buttons(delivered),
+                data={"options": [v.number for v in delivered], "text": turn.text, "leaving": "the return"},
+            )
             return
     start_return(conversation, turn, who, view)
 
@@ -124,7 +128,7 @@ def start_return(conversation: Conversation, turn: Turn, who: Who, view: OrderSt
         )
         return
     product = product_in(conversation, turn, [view])
-    data: dict[str, object] = {
+    data: dict[str, Any] = {
         "order": view.number,
         "text": turn.text,
         "reason": reason_in(turn.text),
@@ -143,18 +147,26 @@ def start_return(conversation: Conversation, turn: Turn, who: Who, view: OrderSt
         ]
         buttons.append({"title": "Everything", "payload": '/choose{"choice":"all"}'})
         conversation.ask(
-            RETURN, "which_item", f"What would you like to return from order {view.number}?", buttons,
+            RETURN,
+            "which_item",
+            f"What would you like to return from order {view.number}?",
+            buttons,
             data={**data, "options": [str(line.product_id) for line in view.lines[:5]] + [EVERYTHING]},
-        )  # fmt: skip
+        )
 
 
-def _next_step(conversation: Conversation, data: dict[str, object]) -> None:
+def _next_step(conversation: Conversation, data: dict[str, Any]) -> None:
     if not data.get("reason"):
         conversation.ask(
-            RETURN, "reason", f"Sure: a return of {data['item']} from order {data['order']}. What's the reason for the return?",
-            [{"title": title.capitalize(), "payload": f'/choose{{"choice":"{title}"}}'} for title in _REASONS],
+            RETURN,
+            "reason",
+            f"Sure: a return of {data['item']} from order {data['order']}. What's the reason for the return?",
+            [
+                {"title": title.capitalize(), "payload": f'/choose{{"choice":"{title}"}}'}
+                for title in _REASONS
+            ],
             data={**data, "free_text": True},
-        )  # fmt: skip
+        )
         return
     conversation.ask(
         RETURN,
@@ -220,12 +232,17 @@ def resume_return(conversation: Conversation, turn: Turn, pending: Pending) -> b
     if plain_yes(turn):
         conversation.done()
         case = open_case(
-            conversation.uow(), who.customer_id, CaseKind.RETURN, f"return: {data['reason']}"[:80],
+            conversation.uow(),
+            who.customer_id,
+            CaseKind.RETURN,
+            f"return: {data['reason']}"[:80],
             f"Return of {data['item']} from order {data['order']}. Reason: {data['reason']}. Customer wrote: {data.get('text')}",
-            conversation.now, order_number=str(data["order"]),
-            product_id=int(data["product_id"]) if data.get("product_id") else None,  # type: ignore[call-overload]
-            conversation_id=conversation.ctx.conversation_id, channel=conversation.ctx.channel,
-        )  # fmt: skip
+            conversation.now,
+            order_number=str(data["order"]),
+            product_id=int(data["product_id"]) if data.get("product_id") else None,
+            conversation_id=conversation.ctx.conversation_id,
+            channel=conversation.ctx.channel,
+        )
         conversation.state.focus.case = case.number
         if case.reused:
             conversation.say(
@@ -300,11 +317,17 @@ def resume_not_received(conversation: Conversation, turn: Turn, pending: Pending
         conversation.done()
         number = str(pending.data["order"])
         case = open_case(
-            conversation.uow(), who.customer_id, CaseKind.DELIVERY, "delivered, not received",
+            conversation.uow(),
+            who.customer_id,
+            CaseKind.DELIVERY,
+            "delivered, not received",
             f"Order {number} is marked delivered by {pending.data.get('carrier')} but the customer has not received it. "
-            f"Customer wrote: {turn.text}", conversation.now, order_number=number,
-            conversation_id=conversation.ctx.conversation_id, channel=conversation.ctx.channel,
-        )  # fmt: skip
+            f"Customer wrote: {turn.text}",
+            conversation.now,
+            order_number=number,
+            conversation_id=conversation.ctx.conversation_id,
+            channel=conversation.ctx.channel,
+        )
         conversation.state.focus.case = case.number
         if not case.reused:
             conversation.changed("case", f"the missing parcel case {case.number}", case=case.number)

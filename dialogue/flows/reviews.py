@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from crm.models import OrderStatus
 from crm.services.errors import OrderNotFound
@@ -56,7 +57,7 @@ def review(conversation: Conversation, turn: Turn) -> None:
     who = who_or_identify(conversation, turn)
     if who is None:
         return
-    data: dict[str, object] = {
+    data: dict[str, Any] = {
         "rating": parse_rating(turn.text, turn.entity("rating")),
         "words": review_words(turn.text),
         "leaving": "the review",
@@ -80,14 +81,17 @@ def review(conversation: Conversation, turn: Turn) -> None:
         buttons = [{"title": name, "payload": f'/choose{{"choice":"{pid}"}}'} for pid, name in options]
         buttons.append({"title": "The shop in general", "payload": f'/choose{{"choice":"{SHOP}"}}'})
         conversation.ask(
-            FLOW, "what", "Thank you! What would you like to review?", buttons,
+            FLOW,
+            "what",
+            "Thank you! What would you like to review?",
+            buttons,
             data={**data, "options": [str(pid) for pid, _ in options] + [SHOP]},
-        )  # fmt: skip
+        )
         return
     _next(conversation, data)
 
 
-def _next(conversation: Conversation, data: dict[str, object]) -> None:
+def _next(conversation: Conversation, data: dict[str, Any]) -> None:
     if not data.get("rating"):
         conversation.ask(
             FLOW,
@@ -163,14 +167,18 @@ def resume(conversation: Conversation, turn: Turn, pending: Pending) -> bool:
     return False
 
 
-def _save(conversation: Conversation, who: Who, data: dict[str, object]) -> None:
+def _save(conversation: Conversation, who: Who, data: dict[str, Any]) -> None:
     conversation.done()
     try:
         saved = record_review(
-            conversation.uow(), who.customer_id, int(data["rating"]), str(data.get("words") or ""), conversation.now,  # type: ignore[call-overload]
+            conversation.uow(),
+            who.customer_id,
+            int(data["rating"]),
+            str(data.get("words") or ""),
+            conversation.now,
             order_number=str(data["order"]) if data.get("order") else None,
-            product_id=int(data["product_id"]) if data.get("product_id") else None,  # type: ignore[call-overload]
-        )  # fmt: skip
+            product_id=int(data["product_id"]) if data.get("product_id") else None,
+        )
     except OrderNotFound:
         conversation.say(f"I couldn't find order {data.get('order')} on your account, so nothing was saved.")
         return

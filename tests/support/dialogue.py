@@ -33,7 +33,12 @@ class Chat:
     def uow(self) -> UnitOfWork:
         return UnitOfWork.for_engine(self.store)
 
+    # Who the channel vouched for; looked up from `customer_ref` unless given.
+    verified: CustomerView | None = None
+
     def customer(self) -> CustomerView | None:
+        if self.verified is not None:
+            return self.verified
         return customer_by_ref(self.uow(), self.customer_ref) if self.customer_ref else None
 
     def send(

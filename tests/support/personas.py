@@ -30,13 +30,32 @@ Facts = dict[str, str]
 _CHANGEABLE = (OrderStatus.PLACED, OrderStatus.PAID)
 # The word a customer would use for a product ("the capsules"), by SKU prefix.
 _SHORT_NAMES = {
-    "CAP": "capsules", "DSC": "descaler", "BEAN": "beans", "CMF": "water filter", "WFC": "filter cartridges",
-    "BAG": "dust bags", "VF": "motor filter", "BR": "side brushes", "RVF": "HEPA filters", "INK": "ink",
-    "TON": "toner", "HEPA": "HEPA filter", "CARB": "carbon filter", "ACC-MF": "milk frother",
-    "ACC-CUP": "espresso cups", "ACC-PAP": "printer paper", "ACC-CLN": "cleaning cloths",
-    "CM-100": "coffee machine", "CM-300": "coffee machine", "WJ": "filter jug", "VC": "vacuum", "RV": "robot vacuum",
-    "PR-20": "printer", "PR-40": "printer", "AP": "air purifier",
-}  # fmt: skip
+    "CAP": "capsules",
+    "DSC": "descaler",
+    "BEAN": "beans",
+    "CMF": "water filter",
+    "WFC": "filter cartridges",
+    "BAG": "dust bags",
+    "VF": "motor filter",
+    "BR": "side brushes",
+    "RVF": "HEPA filters",
+    "INK": "ink",
+    "TON": "toner",
+    "HEPA": "HEPA filter",
+    "CARB": "carbon filter",
+    "ACC-MF": "milk frother",
+    "ACC-CUP": "espresso cups",
+    "ACC-PAP": "printer paper",
+    "ACC-CLN": "cleaning cloths",
+    "CM-100": "coffee machine",
+    "CM-300": "coffee machine",
+    "WJ": "filter jug",
+    "VC": "vacuum",
+    "RV": "robot vacuum",
+    "PR-20": "printer",
+    "PR-40": "printer",
+    "AP": "air purifier",
+}
 
 
 def short_name(sku: str) -> str:
@@ -163,9 +182,12 @@ class Personas:
 
     def _late(self, session: Session, customer: Customer, orders: list[Order]) -> Facts | None:
         late = [
-            o for o in orders
-            if o.status is OrderStatus.SHIPPED and o.promised_delivery_on and o.promised_delivery_on < self.now.date()
-        ]  # fmt: skip
+            o
+            for o in orders
+            if o.status is OrderStatus.SHIPPED
+            and o.promised_delivery_on
+            and o.promised_delivery_on < self.now.date()
+        ]
         if not late or orders[0] is not late[0]:
             return None
         return {**_order_facts(late[0]), "carrier": late[0].carrier or ""}

@@ -28,6 +28,7 @@ NOW = datetime(2026, 11, 3, 10, 0, tzinfo=UTC)
 
 Event = tuple[OrderStatus, datetime, str | None]
 
+
 def add_history_order(
     session: Session,
     customer: Customer,
@@ -81,8 +82,13 @@ def orders_shop(engine: Engine) -> None:
     with Session(engine) as session:
         capsules = add_product(session)
         descaler = add_product(session, "DSC-2", "Descaler, 2 doses")
-        machine = Product(sku="CM-100", name="Barista Compact", category="coffee", kind=ProductKind.DEVICE,
-                          price=Decimal("199.00"))  # fmt: skip
+        machine = Product(
+            sku="CM-100",
+            name="Barista Compact",
+            category="coffee",
+            kind=ProductKind.DEVICE,
+            price=Decimal("199.00"),
+        )
         session.add(machine)
         anna = add_customer(session, "C90001", "Anna Schmidt", web_id="web-anna")
         ben = add_customer(session, "C90002", "Ben Okafor", web_id="web-ben")
@@ -90,45 +96,80 @@ def orders_shop(engine: Engine) -> None:
         day = timedelta(days=1)
         old = T0 - 40 * day
         add_history_order(
-            session, anna, "2000001", [(capsules, 2), (descaler, 1)],
-            [(placed, old, None), (paid, old, "Card"), (shipped, old + day, "DHL"),
-             (delivered, old + 2 * day, None)],
-            carrier="DHL", promised=(old + 3 * day).date(),
-        )  # fmt: skip
+            session,
+            anna,
+            "2000001",
+            [(capsules, 2), (descaler, 1)],
+            [
+                (placed, old, None),
+                (paid, old, "Card"),
+                (shipped, old + day, "DHL"),
+                (delivered, old + 2 * day, None),
+            ],
+            carrier="DHL",
+            promised=(old + 3 * day).date(),
+        )
         add_history_order(
-            session, anna, "2000002", [(capsules, 3)],
+            session,
+            anna,
+            "2000002",
+            [(capsules, 3)],
             [(placed, T0 - day, None), (paid, T0 - day, "Card"), (shipped, T0 + day, "DHL")],
-            carrier="DHL", promised=date(2026, 11, 4),
-        )  # fmt: skip
+            carrier="DHL",
+            promised=date(2026, 11, 4),
+        )
         add_history_order(
             session, anna, "2000004", [(capsules, 2)], [(placed, T0 + timedelta(hours=1), None)]
         )
         add_history_order(session, ben, "2000003", [(capsules, 1)], [(placed, T0, None), (paid, T0, "Card")])
         start = T0 - 20 * day
         add_history_order(
-            session, dana, "2000010", [(descaler, 2)],
-            [(placed, start, None), (paid, start, "Card"), (shipped, start + day, None),
-             (delivered, start + 3 * day, None), (OrderStatus.RETURNED, T0 + day, "Return received")],
-            ship_country="United Kingdom", carrier="DPD",
-        )  # fmt: skip
-        add_history_order(
-            session, dana, "2000011", [(capsules, 1)],
-            [(placed, start + day, None), (paid, start + day, "Card"),
-             (OrderStatus.CANCELLED, start + 2 * day, None),
-             (OrderStatus.REFUNDED, T0 - 2 * day, "Refund issued")],
+            session,
+            dana,
+            "2000010",
+            [(descaler, 2)],
+            [
+                (placed, start, None),
+                (paid, start, "Card"),
+                (shipped, start + day, None),
+                (delivered, start + 3 * day, None),
+                (OrderStatus.RETURNED, T0 + day, "Return received"),
+            ],
             ship_country="United Kingdom",
-        )  # fmt: skip
+            carrier="DPD",
+        )
         add_history_order(
-            session, dana, "2000012", [(capsules, 1)],
-            [(placed, start + 2 * day, None),
-             (OrderStatus.CANCELLED, start + 3 * day, "Payment not completed")],
+            session,
+            dana,
+            "2000011",
+            [(capsules, 1)],
+            [
+                (placed, start + day, None),
+                (paid, start + day, "Card"),
+                (OrderStatus.CANCELLED, start + 2 * day, None),
+                (OrderStatus.REFUNDED, T0 - 2 * day, "Refund issued"),
+            ],
             ship_country="United Kingdom",
-        )  # fmt: skip
+        )
         add_history_order(
-            session, dana, "2000013", [(capsules, 4)],
+            session,
+            dana,
+            "2000012",
+            [(capsules, 1)],
+            [
+                (placed, start + 2 * day, None),
+                (OrderStatus.CANCELLED, start + 3 * day, "Payment not completed"),
+            ],
+            ship_country="United Kingdom",
+        )
+        add_history_order(
+            session,
+            dana,
+            "2000013",
+            [(capsules, 4)],
             [(placed, T0 - 7 * day, None), (paid, T0 - 7 * day, "Card"), (shipped, T0 - 6 * day, "DPD")],
-            ship_country="United Kingdom", carrier="DPD", promised=date(2026, 10, 30),
-        )  # fmt: skip
+            ship_country="United Kingdom",
+            carrier="DPD",
+            promised=date(2026, 10, 30),
+        )
         session.commit()
-
-

@@ -25,11 +25,15 @@ _SKUS = ("CAP-50", "DSC-2", "BEAN-1K", "WFC-3", "BAG-10", "INK-20K", "ACC-MF", "
 def add_situations(engine: Engine, now: datetime) -> None:
     with Session(engine) as session:
         products = {p.sku: p for p in session.scalars(select(Product))}
-        number = int(session.scalar(select(func.max(Order.number)).where(func.length(Order.number) == 7)) or 1_000_000)
+        number = int(
+            session.scalar(select(func.max(Order.number)).where(func.length(Order.number) == 7)) or 1_000_000
+        )
 
         def customers(first: int, count: int) -> list[Customer]:
             refs = [f"C{n:05d}" for n in range(first, first + count)]
-            return list(session.scalars(select(Customer).where(Customer.external_ref.in_(refs)).order_by(Customer.id)))
+            return list(
+                session.scalars(select(Customer).where(Customer.external_ref.in_(refs)).order_by(Customer.id))
+            )
 
         def order(customer: Customer, index: int, history: list[tuple[OrderStatus, timedelta]]) -> None:
             nonlocal number
@@ -38,14 +42,21 @@ def add_situations(engine: Engine, now: datetime) -> None:
             extra = products[_SKUS[(index + 3) % len(_SKUS)]]
             placed = now - history[0][1]
             new = Order(
-                number=str(number), customer_id=customer.id, placed_at=placed, status=history[-1][0],
-                currency="EUR", ship_country=customer.country, ship_city=customer.city,
-            )  # fmt: skip
+                number=str(number),
+                customer_id=customer.id,
+                placed_at=placed,
+                status=history[-1][0],
+                currency="EUR",
+                ship_country=customer.country,
+                ship_city=customer.city,
+            )
             new.lines = [
                 OrderLine(product_id=product.id, quantity=1 + index % 2, unit_price=product.price),
                 OrderLine(product_id=extra.id, quantity=1, unit_price=extra.price),
             ]
-            new.history = [OrderStatusEvent(status=status, occurred_at=now - ago, note=None) for status, ago in history]
+            new.history = [
+                OrderStatusEvent(status=status, occurred_at=now - ago, note=None) for status, ago in history
+            ]
             total = sum((line.unit_price * line.quantity for line in new.lines), Decimal("0"))
             if any(status is OrderStatus.PAID for status, _ in history):
                 paid_at = now - next(ago for status, ago in history if status is OrderStatus.PAID)
@@ -53,17 +64,31 @@ def add_situations(engine: Engine, now: datetime) -> None:
             session.add(new)
 
         for i, customer in enumerate(customers(*PAID_ONE)):
-            order(customer, i, [(OrderStatus.PLACED, timedelta(hours=3)), (OrderStatus.PAID, timedelta(hours=2, minutes=50))])
+            order(
+                customer,
+                i,
+                [
+                    (OrderStatus.PLACED, timedelta(hours=3)),
+                    (OrderStatus.PAID, timedelta(hours=2, minutes=50)),
+                ],
+            )
         for i, customer in enumerate(customers(*TWO_OPEN)):
-            order(customer, i, [(OrderStatus.PLACED, timedelta(hours=5)), (OrderStatus.PAID, timedelta(hours=4))])
+            order(
+                customer,
+                i,
+                [(OrderStatus.PLACED, timedelta(hours=5)), (OrderStatus.PAID, timedelta(hours=4))],
+            )
             order(customer, i + 1, [(OrderStatus.PLACED, timedelta(hours=1))])
         for i, customer in enumerate(customers(*RETURNED)):
             order(
-                customer, i,
+                customer,
+                i,
                 [
-                    (OrderStatus.PLACED, timedelta(days=14)), (OrderStatus.PAID, timedelta(days=14)),
-                    (OrderStatus.SHIPPED, timedelta(days=13)), (OrderStatus.DELIVERED, timedelta(days=11)),
+                    (OrderStatus.PLACED, timedelta(days=14)),
+                    (OrderStatus.PAID, timedelta(days=14)),
+                    (OrderStatus.SHIPPED, timedelta(days=13)),
+                    (OrderStatus.DELIVERED, timedelta(days=11)),
                     (OrderStatus.RETURNED, timedelta(days=3)),
                 ],
-            )  # fmt: skip
+            )
         session.commit()

@@ -87,7 +87,11 @@ def test_every_product_value_finds_the_catalogue(term: str) -> None:
 
 def test_quiet_hours_are_set_from_spoken_times(extractor: SpacyEntityExtractor) -> None:
     text = "quiet hours from 10 in the evening to 7 in the morning"
-    message = {"text": text, "intent": {"name": "set_quiet_hours"}, "entities": [e.as_rasa() for e in extractor.extract(text)]}
+    message = {
+        "text": text,
+        "intent": {"name": "set_quiet_hours"},
+        "entities": [e.as_rasa() for e in extractor.extract(text)],
+    }
 
     hours = turn_from_parse(message).quiet_hours
 
