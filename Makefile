@@ -1,5 +1,5 @@
 # Two commands a newcomer needs: `make run` and `make test`. Both set up what is missing first.
-.PHONY: setup run test lint train bench lock clean
+.PHONY: setup run services test lint train bench lock clean
 
 PY := .venv/bin/python
 
@@ -8,6 +8,10 @@ setup:
 
 run: setup
 	@$(PY) -m stack run --demo 2000
+
+# The NLU service and the action server alone: plain `rasa shell`, `rasa test`, `rasa interactive`.
+services: setup
+	@$(PY) -m stack services
 
 test: setup
 	@$(PY) -m pytest

@@ -1,12 +1,14 @@
 """REST round-trip latency of the assistant against a bare `rasa init` starter bot, in one run.
 
-    .venv/bin/python bench/latency.py [--messages 200] [--users 20]
+    .venv/bin/python bench/latency.py [--runs 3] [--users 20]
 
-Both bots run on this machine at the same time as each other's baseline: the starter bot is
+Both bots run on this machine at the same time, each the other's baseline: the starter bot is
 trained by `rasa init` into a temporary folder (its default pipeline, no custom actions); the
 assistant runs as `make run` runs it (NLU service, action server, Rasa) on a seeded demo store.
-Reports p50/p95 for one user sending `--messages` messages in a row, and for `--users`
-concurrent users, and the ratio of the assistant's p95 to the starter bot's.
+Every simulated user is an identified demo customer (a signed chat token, as the website sends)
+in a fresh conversation of 14 turns answered from the store. Each run measures one user and
+`--users` concurrent users on both bots, alternating which bot goes first; the report gives each
+run's p95 ratio (assistant / starter) and the median over the runs.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from crm.chat_tokens import mint
 from crm.db import make_engine
 from crm.demo.writer import seed_demo
 from crm.migrate import upgrade
@@ -34,28 +37,27 @@ from crm.settings import Settings
 from stack.environment import rasa_environment
 from stack.paths import MODELS_DIR, PROJECT_ROOT, RASA_BIN
 from stack.processes import ManagedProcess
-from stack.servers import (
-    RASA_START_TIMEOUT,
-    start_action_server,
-    start_nlu_service,
-    start_rasa_server,
-    wait_until_serving,
-)
+from stack.servers import RASA_START_TIMEOUT, start_system
 from stack.training import ensure_model
 
-# A customer's everyday mix. Not "talk to a human": that pauses the conversation, after which
-# Rasa predicts nothing and the rest of that user's round trips would be unrealistically short.
-MESSAGES = (
+# An identified customer's conversation, answered from the store: their order, its arrival and
+# invoice, their history, a product price, a complaint they decline to file, their machine's
+# service date, an off-topic question. Nothing that changes the store or pauses the chat.
+CONVERSATION = (
     "hi",
     "where is my order?",
-    "i want a refund for my last order",
-    "when will my package arrive",
-    "can I get my invoice",
+    "when will it arrive",
+    "can i get the invoice for it",
+    "show me all my orders",
+    "how much is the milk frother",
     "what payment methods do you accept",
-    "thanks!",
-    "how do I reset my password",
+    "my capsules arrived crushed",
+    "no",
+    "when is my machine due for a service",
+    "not now",
     "what's the weather like tomorrow",
-    "which capsules fit my coffee machine",
+    "thanks!",
+    "bye",
 )
 
 
@@ -71,19 +73,28 @@ def percentile(values: Sequence[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-async def one_user(client: httpx.AsyncClient, url: str, sender: str, count: int, out: list[float]) -> None:
-    for i in range(count):
+@dataclass(frozen=True)
+class User:
+    sender: str
+    token: str | None  # a chat token for the assistant; the starter bot knows no customers
+
+
+async def one_user(client: httpx.AsyncClient, url: str, user: User, out: list[float]) -> None:
+    for message in CONVERSATION:
+        body: dict[str, object] = {"sender": user.sender, "message": message}
+        if user.token:
+            body["metadata"] = {"token": user.token}
         started = time.perf_counter()
-        response = await client.post(url, json={"sender": sender, "message": MESSAGES[i % len(MESSAGES)]})
+        response = await client.post(url, json=body)
         response.raise_for_status()
         out.append((time.perf_counter() - started) * 1000)
 
 
-async def measure(url: str, users: int, per_user: int, senders: Sequence[str]) -> Figures:
+async def measure(url: str, users: Sequence[User]) -> Figures:
     latencies: list[float] = []
-    async with httpx.AsyncClient(timeout=60) as client:
+    async with httpx.AsyncClient(timeout=120) as client:
         started = time.perf_counter()
-        await asyncio.gather(*(one_user(client, url, senders[u], per_user, latencies) for u in range(users)))
+        await asyncio.gather(*(one_user(client, url, user, latencies) for user in users))
         elapsed = time.perf_counter() - started
     return Figures(percentile(latencies, 0.5), percentile(latencies, 0.95), len(latencies) / elapsed)
 
@@ -110,19 +121,18 @@ def start_starter_bot(work: Path, port: int) -> ManagedProcess:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--messages", type=int, default=200)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--users", type=int, default=20)
-    parser.add_argument("--per-user", type=int, default=20, help="messages per concurrent user")
+    parser.add_argument("--sequential", type=int, default=3, help="conversations one after another, one user")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="bench-latency-"))
     database_url = f"sqlite:///{work / 'crm.db'}"
     engine = make_engine(database_url, create_missing=True)
     upgrade(engine)
-    seed_demo(engine, as_of=datetime.now(UTC), customers=2000, progress=False)
+    now = datetime.now(UTC)
+    seed_demo(engine, as_of=now, customers=2000, progress=False)
     engine.dispose()
     settings = Settings(
         database_url=database_url,
@@ -132,40 +142,58 @@ def main() -> None:
         action_port=5155,
         nlu_port=5156,
         rasa_auth_token="bench",
+        chat_token_secret="bench-chat-token-secret-for-latency-runs",
     )
     model = ensure_model(PROJECT_ROOT / "config.yml", MODELS_DIR, "assistant")
-    nlu = start_nlu_service(settings, echo=False, log_file=work / "nlu.log")
-    actions = start_action_server(settings, echo=False, log_file=work / "actions.log")
-    rasa = start_rasa_server(settings, model, "bench", echo=False, log_file=work / "rasa.log")
-    processes = [nlu, actions, rasa]
+    assistant = start_system(settings, "bench", lambda: model, echo=False, log_dir=work)
+    starter: ManagedProcess | None = None
     try:
-        wait_until_serving(nlu, actions, rasa, settings)
-        processes.append(start_starter_bot(work / "starter", 5205))
-        # The concurrent users are other customers than the one who sent the long sequential run:
-        # 20 new conversations, not 19 new ones plus one 200 turns long.
-        sequential_sender = ["web-C00001"]
-        senders = [f"web-C{n:05d}" for n in range(2, args.users + 2)]
-        bots = {
+        starter = start_starter_bot(work / "starter", 5205)
+        urls = {
             "assistant": f"{settings.rasa_url}/webhooks/rest/webhook",
             "starter bot": "http://127.0.0.1:5205/webhooks/rest/webhook",
         }
-        results: dict[tuple[str, str], Figures] = {}
-        for name, url in bots.items():
-            asyncio.run(measure(url, 1, 10, ["web-warm-up"]))  # first requests load lazily
-            results[(name, "1 user")] = asyncio.run(measure(url, 1, args.messages, sequential_sender))
-            results[(name, f"{args.users} users")] = asyncio.run(
-                measure(url, args.users, args.per_user, senders)
-            )
-        print_table(results, args)
+        customers = iter(range(2, 2000))
+        secret = settings.chat_token_secret or ""
+
+        def users(count: int, run: int, bot: str) -> list[User]:
+            # Fresh conversations every time; the assistant's users are identified customers.
+            chosen = [next(customers) for _ in range(count)]
+            return [
+                User(f"run{run}-{n}", mint(f"C{n:05d}", secret, now) if bot == "assistant" else None) for n in chosen
+            ]
+
+        for url in urls.values():  # first requests load lazily
+            asyncio.run(measure(url, [User("warm-up", None)]))
+        runs: list[dict[tuple[str, str], Figures]] = []
+        for run in range(args.runs):
+            results: dict[tuple[str, str], Figures] = {}
+            order = list(urls.items()) if run % 2 == 0 else list(reversed(urls.items()))
+            for name, url in order:
+                sequential = [asyncio.run(measure(url, users(1, run, name))) for _ in range(args.sequential)]
+                results[(name, "1 user")] = merge(sequential)
+            for name, url in order:
+                results[(name, f"{args.users} users")] = asyncio.run(measure(url, users(args.users, run, name)))
+            print_run(run + 1, results)
+            runs.append(results)
+        print_summary(runs, args.users)
     finally:
-        for process in reversed(processes):
-            process.stop()
+        if starter is not None:
+            starter.stop()
+        assistant.stop()
 
 
-def print_table(results: dict[tuple[str, str], Figures], args: argparse.Namespace) -> None:
-    print(
-        f"\nREST round trips ({args.messages} sequential; {args.users} users x {args.per_user} concurrent)\n"
+def merge(parts: Sequence[Figures]) -> Figures:
+    """One user's conversations in a row: the medians of their figures."""
+    return Figures(
+        statistics.median(f.p50_ms for f in parts),
+        statistics.median(f.p95_ms for f in parts),
+        statistics.median(f.replies_per_s for f in parts),
     )
+
+
+def print_run(run: int, results: dict[tuple[str, str], Figures]) -> None:
+    print(f"\nrun {run}: REST round trips, {len(CONVERSATION)}-turn conversations")
     print(f"{'bot':<12} {'load':<10} {'p50 ms':>8} {'p95 ms':>8} {'replies/s':>10} {'p95 / starter':>14}")
     for (bot, load), figures in results.items():
         ratio = figures.p95_ms / results[("starter bot", load)].p95_ms
@@ -173,7 +201,14 @@ def print_table(results: dict[tuple[str, str], Figures], args: argparse.Namespac
             f"{bot:<12} {load:<10} {figures.p50_ms:>8.0f} {figures.p95_ms:>8.0f} "
             f"{figures.replies_per_s:>10.1f} {ratio:>14.2f}"
         )
-    print(f"\nmedian of medians: {statistics.median(f.p50_ms for f in results.values()):.0f} ms")
+
+
+def print_summary(runs: list[dict[tuple[str, str], Figures]], users: int) -> None:
+    print("\np95 ratio assistant / starter bot, per run and median (goals: 1 user <= 1.5, 20 users <= 1.3)")
+    for load in ("1 user", f"{users} users"):
+        ratios = [r[("assistant", load)].p95_ms / r[("starter bot", load)].p95_ms for r in runs]
+        listed = ", ".join(f"{ratio:.2f}" for ratio in ratios)
+        print(f"  {load:<10} {listed}   median {statistics.median(ratios):.2f}")
 
 
 if __name__ == "__main__":

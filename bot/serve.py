@@ -18,7 +18,8 @@ def main() -> None:
     if not token:
         sys.exit("bot.serve: set RASA_AUTH_TOKEN (the launcher does) to protect Rasa's HTTP API")
     origins = [o for o in os.environ.get("SHOP_ORIGINS", "").split(",") if o.strip()]
-    cors = [arg for origin in origins for arg in ("--cors", origin.strip())]
+    # One --cors with every origin: argparse keeps only the last of repeated --cors flags.
+    cors = ["--cors", *(origin.strip() for origin in origins)] if origins else []
     sys.argv = ["rasa", "run", *sys.argv[1:], "--enable-api", "--auth-token", token, *cors]
     rasa_main()
 

@@ -18,7 +18,7 @@ from sklearn.metrics import f1_score, precision_recall_fscore_support
 
 from nlu.classifier import FALLBACK, IntentClassifier
 from nlu.off_topic import OUT_OF_SCOPE
-from nlu.service import parse_text
+from nlu.service import parse_texts
 
 TEST_SETS = Path(__file__).resolve().parent.parent / "tests" / "nlu"
 REJECTED = frozenset({FALLBACK, OUT_OF_SCOPE})
@@ -73,8 +73,8 @@ def evaluate(
     truth, predicted, fallbacks = [], [], Counter[str]()
     misses, pairs = [], Counter[tuple[str, str]]()
     multi = multi_found = spurious = 0
-    for message in in_domain:
-        parsed = parse_text(classifier, message.text)
+    parsed_all = parse_texts(classifier, [m.text for m in in_domain])
+    for message, parsed in zip(in_domain, parsed_all, strict=True):
         label = str(parsed["intent"]["name"])
         requests = [label, *parsed["requests"]]
         # In "where is it and can I get the invoice" either request may be named first.
@@ -92,7 +92,8 @@ def evaluate(
             multi_found += accepted <= set(requests)
         else:
             spurious += len(set(requests) - {message.intent}) > 0 and label not in REJECTED
-    caught = sum(1 for m in off_topic if parse_text(classifier, m.text)["intent"]["name"] in REJECTED)
+    off = parse_texts(classifier, [m.text for m in off_topic])
+    caught = sum(1 for parsed in off if parsed["intent"]["name"] in REJECTED)
     labels = sorted(set(truth))
     precision, recall, f1, support = precision_recall_fscore_support(
         truth, predicted, labels=labels, zero_division=0

@@ -17,7 +17,13 @@ from crm.settings import Settings, load_settings
 from stack.environment import auth_token
 from stack.paths import MODELS_DIR, PROJECT_ROOT
 from stack.processes import ManagedProcess, ServerFailed
-from stack.servers import start_system
+from stack.servers import (
+    ACTION_SERVER_START_TIMEOUT,
+    NLU_SERVICE_START_TIMEOUT,
+    start_action_server,
+    start_nlu_service,
+    start_system,
+)
 from stack.store import prepare_store
 from stack.training import ensure_model
 
@@ -34,6 +40,9 @@ def main(argv: list[str] | None = None) -> int:
         help="seed this many demo customers into the embedded store when it is empty (make run: 2000)",
     )
     sub.add_parser("train", help="train the Rasa model if its inputs changed")
+    sub.add_parser(
+        "services", help="only the NLU service and the action server, for plain `rasa shell/test/interactive`"
+    )
     args = parser.parse_args(argv)
 
     settings = load_settings()
@@ -41,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "train":
             ensure_model(PROJECT_ROOT / "config.yml", MODELS_DIR, "assistant")
             return 0
+        if args.command == "services":
+            return run_services(settings)
         return run_system(settings, demo_customers=args.demo)
     return 2
 
@@ -84,6 +95,34 @@ def run_system(settings: Settings, *, demo_customers: int) -> int:
         for process in reversed(processes):  # Rasa first, so no request reaches a stopped action server
             process.stop()
         print("[stack] all servers stopped", flush=True)
+
+
+def run_services(settings: Settings) -> int:
+    """What plain `rasa` commands in the project root need (endpoints.yml points at these)."""
+    prepare_store(settings.database_url, now=settings.now(), demo_customers=0)
+    processes = [start_nlu_service(settings), start_action_server(settings)]
+    stop = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        processes[0].wait_healthy(f"{settings.nlu_service_url}/health", NLU_SERVICE_START_TIMEOUT)
+        processes[1].wait_healthy(f"http://127.0.0.1:{settings.action_port}/health", ACTION_SERVER_START_TIMEOUT)
+        print(
+            "\n  NLU service and action server are running (Ctrl-C stops them). In another terminal:\n"
+            "    source .venv-rasa/bin/activate\n"
+            "    rasa train | rasa shell | rasa interactive | rasa test | rasa data validate\n",
+            flush=True,
+        )
+        while not stop.wait(1.0):
+            if not all(process.running() for process in processes):
+                return 1
+        return 0
+    except ServerFailed as error:
+        print(f"[stack] ERROR: {error}", file=sys.stderr, flush=True)
+        return 1
+    finally:
+        for process in reversed(processes):
+            process.stop()
 
 
 def print_banner(settings: Settings, token: str) -> None:

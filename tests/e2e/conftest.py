@@ -46,6 +46,6 @@ def system(ci_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     )
     running = start_system(settings, "e2e-token", lambda: ci_model, echo=False, log_dir=work)
     try:
-        yield LiveSystem(settings, "e2e-token", work)
+        yield LiveSystem(settings, "e2e-token", work, {p.name: p.pid for p in running.processes})
     finally:
         running.stop()

@@ -46,7 +46,9 @@ def post(system: LiveSystem, body: object) -> httpx.Response:
     ["", "x" * 10_000, "\x00\x01\x02\ufffd", "😀😀😀", "/", "{}", "]]]["],
     ids=["empty", "10k-chars", "binary", "emoji-only", "slash", "braces", "brackets"],
 )
-def test_odd_messages_get_a_polite_answer_and_the_conversation_goes_on(system: LiveSystem, message: str) -> None:
+def test_odd_messages_get_a_polite_answer_and_the_conversation_goes_on(
+    system: LiveSystem, message: str
+) -> None:
     sender = f"odd-{abs(hash(message))}"
 
     odd = system.say(sender, message, customer="C00020")
@@ -57,7 +59,8 @@ def test_odd_messages_get_a_polite_answer_and_the_conversation_goes_on(system: L
 
 
 @pytest.mark.parametrize(
-    "body", [None, [], "text", {"message": "hi"}, {"sender": "", "message": "hi"}, {"sender": "x", "message": 5}]
+    "body",
+    [None, [], "text", {"message": "hi"}, {"sender": "", "message": "hi"}, {"sender": "x", "message": 5}],
 )
 def test_malformed_requests_get_a_clear_400(system: LiveSystem, body: object) -> None:
     response = post(system, body)
@@ -73,7 +76,9 @@ def test_a_sender_that_names_a_customer_is_still_an_anonymous_visitor(system: Li
     assert "email" in reply.lower()  # asked to identify
 
 
-def test_a_forged_input_channel_and_a_linked_telegram_chat_id_are_ignored(system: LiveSystem, store: Engine) -> None:
+def test_a_forged_input_channel_and_a_linked_telegram_chat_id_are_ignored(
+    system: LiveSystem, store: Engine
+) -> None:
     with Session(store) as session:
         chat_id = session.scalars(
             select(ChannelIdentity.external_id).where(ChannelIdentity.channel == Channel.TELEGRAM).limit(1)
@@ -97,7 +102,12 @@ def test_a_tampered_token_is_anonymous(system: LiveSystem) -> None:
 
 def test_an_expired_token_is_anonymous(system: LiveSystem) -> None:
     assert system.settings.chat_token_secret
-    expired = mint("C00001", system.settings.chat_token_secret, system.settings.now() - timedelta(hours=3), timedelta(hours=1))
+    expired = mint(
+        "C00001",
+        system.settings.chat_token_secret,
+        system.settings.now() - timedelta(hours=3),
+        timedelta(hours=1),
+    )
 
     reply = system.send("expired", "where is my order?", token=expired).text
 
@@ -120,7 +130,9 @@ def test_a_typed_external_intent_delivers_nothing(system: LiveSystem) -> None:
     assert "Shall I order" not in reply.text
 
 
-def test_a_person_taking_the_chat_pauses_it_and_restart_does_not_wake_it(system: LiveSystem, store: Engine) -> None:
+def test_a_person_taking_the_chat_pauses_it_and_restart_does_not_wake_it(
+    system: LiveSystem, store: Engine
+) -> None:
     from crm.services.handoff import take_case
     from crm.uow import UnitOfWork
 
@@ -130,7 +142,9 @@ def test_a_person_taking_the_chat_pauses_it_and_restart_does_not_wake_it(system:
     number = next(word.strip(").,") for word in first.split() if word.startswith("CS-"))
 
     take_case(UnitOfWork.for_engine(store), number, "Alex", system.settings.now())
-    system.api("POST", "/conversations/rest:taken/tracker/events", json=[{"event": "pause"}]).raise_for_status()
+    system.api(
+        "POST", "/conversations/rest:taken/tracker/events", json=[{"event": "pause"}]
+    ).raise_for_status()
     after_restart = system.send("taken", "/restart", customer=me)
     quiet = system.send("taken", "hello??", customer=me)
 

@@ -65,16 +65,34 @@ def add_machine(engine: Engine, ref: str = "C90001", *, last_service: date | Non
         )
         session.add(machine)
         session.flush()
-        session.add_all([
-            Product(sku="CAP-T", name="Barista espresso capsules, 50 pack", category="coffee",
-                    kind=ProductKind.CONSUMABLE, price=Decimal("17.50"), use_up_days=25,
-                    for_product_id=machine.id),
-            Product(sku="SRV-T", name="Coffee machine annual service", category="coffee",
-                    kind=ProductKind.SERVICE, price=Decimal("59.00")),
-            Device(customer_id=customer.id, product_id=machine.id, serial="SN-1",
-                   purchased_on=(T0 - timedelta(days=350)).date(), last_service_on=last_service,
-                   warranty_ends_on=(T0 + timedelta(days=380)).date()),
-        ])  # fmt: skip
+        session.add_all(
+            [
+                Product(
+                    sku="CAP-T",
+                    name="Barista espresso capsules, 50 pack",
+                    category="coffee",
+                    kind=ProductKind.CONSUMABLE,
+                    price=Decimal("17.50"),
+                    use_up_days=25,
+                    for_product_id=machine.id,
+                ),
+                Product(
+                    sku="SRV-T",
+                    name="Coffee machine annual service",
+                    category="coffee",
+                    kind=ProductKind.SERVICE,
+                    price=Decimal("59.00"),
+                ),
+                Device(
+                    customer_id=customer.id,
+                    product_id=machine.id,
+                    serial="SN-1",
+                    purchased_on=(T0 - timedelta(days=350)).date(),
+                    last_service_on=last_service,
+                    warranty_ends_on=(T0 + timedelta(days=380)).date(),
+                ),
+            ]
+        )
         session.commit()
 
 
@@ -99,38 +117,68 @@ def product_id(engine: Engine, sku: str) -> int:
         return session.scalars(select(Product.id).where(Product.sku == sku)).one()
 
 
-def test_a_complaint_opens_a_numbered_case_about_the_order_and_product_named(uow: UnitOfWork, engine: Engine) -> None:
+def test_a_complaint_opens_a_numbered_case_about_the_order_and_product_named(
+    uow: UnitOfWork, engine: Engine
+) -> None:
     anna = customer_id(uow, "web-anna")
     capsules = product_id(engine, "CAP-50")
 
     case = open_case(
-        uow, anna, CaseKind.COMPLAINT, topic_of("My capsules arrived crushed!"), "My capsules arrived crushed!", NOW,
-        order_number="2000002", product_id=capsules,
-    )  # fmt: skip
+        uow,
+        anna,
+        CaseKind.COMPLAINT,
+        topic_of("My capsules arrived crushed!"),
+        "My capsules arrived crushed!",
+        NOW,
+        order_number="2000002",
+        product_id=capsules,
+    )
 
-    assert (case.number, case.kind, case.status, case.topic, case.order_number, case.product_name, case.reused) == (
-        "CS-100001", CaseKind.COMPLAINT, CaseStatus.OPEN, "damaged item", "2000002", "Espresso capsules, 50", False,
-    )  # fmt: skip
+    assert (
+        case.number,
+        case.kind,
+        case.status,
+        case.topic,
+        case.order_number,
+        case.product_name,
+        case.reused,
+    ) == (
+        "CS-100001",
+        CaseKind.COMPLAINT,
+        CaseStatus.OPEN,
+        "damaged item",
+        "2000002",
+        "Espresso capsules, 50",
+        False,
+    )
 
 
 def test_a_second_complaint_about_the_same_order_joins_the_open_case(uow: UnitOfWork, engine: Engine) -> None:
     anna = customer_id(uow, "web-anna")
-    first = open_case(uow, anna, CaseKind.COMPLAINT, "late delivery", "Order is late", NOW, order_number="2000002")
+    first = open_case(
+        uow, anna, CaseKind.COMPLAINT, "late delivery", "Order is late", NOW, order_number="2000002"
+    )
 
-    again = open_case(uow, anna, CaseKind.COMPLAINT, "late delivery", "Still nothing!", NOW, order_number="2000002")
+    again = open_case(
+        uow, anna, CaseKind.COMPLAINT, "late delivery", "Still nothing!", NOW, order_number="2000002"
+    )
     other = open_case(uow, anna, CaseKind.COMPLAINT, "damaged item", "broken", NOW, order_number="2000001")
 
     assert (again.number, again.reused) == (first.number, True)
     assert (other.number, other.reused, other.order_number) == ("CS-100002", False, "2000001")
     with Session(engine) as session:
-        description = session.scalars(select(SupportCase.description).where(SupportCase.number == first.number))
+        description = session.scalars(
+            select(SupportCase.description).where(SupportCase.number == first.number)
+        )
         assert description.one().endswith("Still nothing!")
         assert session.scalar(select(func.count()).select_from(SupportCase)) == 2
 
 
 def test_a_case_about_someone_elses_order_is_not_found(uow: UnitOfWork) -> None:
     with pytest.raises(OrderNotFound):
-        open_case(uow, customer_id(uow, "web-anna"), CaseKind.RETURN, "return", "", NOW, order_number="2000003")
+        open_case(
+            uow, customer_id(uow, "web-anna"), CaseKind.RETURN, "return", "", NOW, order_number="2000003"
+        )
 
 
 def test_a_withdrawn_case_is_closed_and_only_its_customer_can_withdraw_it(uow: UnitOfWork) -> None:
@@ -148,7 +196,9 @@ def test_complaint_share_counts_customers_not_cases(uow: UnitOfWork) -> None:
     anna = customer_id(uow, "web-anna")
     open_case(uow, anna, CaseKind.COMPLAINT, "late", "late", NOW, order_number="2000001")
     open_case(uow, anna, CaseKind.COMPLAINT, "late", "late", NOW, order_number="2000002")
-    open_case(uow, customer_id(uow, "web-ben"), CaseKind.QUESTION, "account deletion", "", NOW)  # not a complaint
+    open_case(
+        uow, customer_id(uow, "web-ben"), CaseKind.QUESTION, "account deletion", "", NOW
+    )  # not a complaint
 
     share = complaint_share(uow, NOW - timedelta(days=1), NOW + timedelta(days=1))
     before = complaint_share(uow, NOW - timedelta(days=9), NOW - timedelta(days=1))
@@ -160,11 +210,21 @@ def test_complaint_share_counts_customers_not_cases(uow: UnitOfWork) -> None:
 
 def test_a_review_is_stored_against_the_product_named(uow: UnitOfWork, engine: Engine) -> None:
     view = record_review(
-        uow, customer_id(uow, "web-anna"), 2, " Arrived late. ", NOW, order_number="2000002",
+        uow,
+        customer_id(uow, "web-anna"),
+        2,
+        " Arrived late. ",
+        NOW,
+        order_number="2000002",
         product_id=product_id(engine, "CAP-50"),
-    )  # fmt: skip
+    )
 
-    assert (view.rating, view.is_low, view.order_number, view.product_name) == (2, True, "2000002", "Espresso capsules, 50")
+    assert (view.rating, view.is_low, view.order_number, view.product_name) == (
+        2,
+        True,
+        "2000002",
+        "Espresso capsules, 50",
+    )
     with Session(engine) as session:
         review = session.scalars(select(Review)).one()
         assert (review.rating, review.text, review.created_at) == (2, "Arrived late.", NOW)
@@ -185,7 +245,9 @@ def test_identification_attempts_are_limited_across_conversations(uow: UnitOfWor
         identify_by_order(uow, "2000001", f"guess{attempt}@example.com", f"conversation-{attempt}", NOW)
 
     blocked = identify_by_order(uow, "2000001", "c90001@example.com", "fresh-conversation", NOW)
-    later = identify_by_order(uow, "2000001", "c90001@example.com", "fresh-conversation", NOW + timedelta(hours=2))
+    later = identify_by_order(
+        uow, "2000001", "c90001@example.com", "fresh-conversation", NOW + timedelta(hours=2)
+    )
 
     assert blocked.outcome is IdentificationOutcome.TOO_MANY_ATTEMPTS  # the order number is locked
     assert later.outcome is IdentificationOutcome.MATCHED
@@ -201,7 +263,9 @@ def test_handoff_waits_in_line_and_one_conversation_keeps_one_case(uow: UnitOfWo
     anna, ben = customer_id(uow, "web-anna"), customer_id(uow, "web-ben")
 
     first = request_handoff(uow, anna, "web:anna", Channel.WEB, NOW, reason=HandoffReason.CUSTOMER_ASKED)
-    again = request_handoff(uow, anna, "tg:77", Channel.TELEGRAM, NOW + timedelta(minutes=5), reason=HandoffReason.CUSTOMER_ASKED)
+    again = request_handoff(
+        uow, anna, "tg:77", Channel.TELEGRAM, NOW + timedelta(minutes=5), reason=HandoffReason.CUSTOMER_ASKED
+    )
     second_in_line = request_handoff(uow, ben, "web:ben", Channel.WEB, NOW, reason=HandoffReason.COMPLAINT)
 
     assert (first.status, first.reused, first.position) == (CaseStatus.WAITING_AGENT, False, 1)
@@ -220,7 +284,9 @@ def test_taking_handing_back_and_withdrawing_a_handoff(uow: UnitOfWork) -> None:
     with pytest.raises(CaseNotWaiting):
         take_case(uow, waiting.case_number, "Sam", NOW)
     release_case(uow, waiting.case_number, NOW, close=False)
-    queued_again = request_handoff(uow, anna, "web:anna", Channel.WEB, NOW, reason=HandoffReason.CUSTOMER_ASKED)
+    queued_again = request_handoff(
+        uow, anna, "web:anna", Channel.WEB, NOW, reason=HandoffReason.CUSTOMER_ASKED
+    )
     withdrawn = withdraw_handoff(uow, "web:anna", NOW)
 
     assert taken.conversation_id == "web:anna"
@@ -285,14 +351,18 @@ def test_booking_a_service_opens_a_case_for_the_team(uow: UnitOfWork, engine: En
     add_machine(engine)
     anna = customer_id(uow, "web-anna")
 
-    case = book_service(uow, anna, "SN-1", NOW, preferred_time="next week", conversation_id="web:anna", channel=Channel.WEB)
+    case = book_service(
+        uow, anna, "SN-1", NOW, preferred_time="next week", conversation_id="web:anna", channel=Channel.WEB
+    )
 
     assert (case.kind, case.status, case.topic) == (CaseKind.QUESTION, CaseStatus.OPEN, "service booking")
     with Session(engine) as session:
         assert "next week" in session.scalars(select(SupportCase.description)).one()
 
 
-def test_the_catalogue_finds_the_product_meant_and_what_fits_the_customers_device(uow: UnitOfWork, engine: Engine) -> None:
+def test_the_catalogue_finds_the_product_meant_and_what_fits_the_customers_device(
+    uow: UnitOfWork, engine: Engine
+) -> None:
     add_machine(engine)
 
     supplies = supplies_for_customer(uow, customer_id(uow, "web-anna"))

@@ -45,9 +45,7 @@ def _assert_showcase_parcel_is_on_its_way(engine: Engine) -> None:
         assert latest.status == "shipped"
         assert latest.tracking_number and latest.carrier
         assert [event.status for event in latest.history] == ["placed", "paid", "shipped"]
-        web = session.scalars(
-            select(ChannelIdentity).where(ChannelIdentity.external_id == "C00001")
-        ).one()
+        web = session.scalars(select(ChannelIdentity).where(ChannelIdentity.external_id == "C00001")).one()
         assert web.customer_id == customer.id
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -39,6 +39,8 @@ class LiveSystem:
     settings: Settings
     token: str
     log_dir: Path
+    # Process ids by server name ("nlu", "actions", "rasa"), for tests that inspect them.
+    pids: dict[str, int] = field(default_factory=dict)
 
     def chat_token(self, customer_ref: str, ttl: timedelta = timedelta(hours=2)) -> str:
         assert self.settings.chat_token_secret, "the system has no chat token secret"

@@ -1,0 +1,62 @@
+"""The launcher's defaults: demo data only when asked, secrets masked in what it prints."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from crm.db import make_engine
+from crm.models import Customer
+from crm.settings import Settings
+from stack import store
+from stack.__main__ import print_banner
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+def customers(url: str) -> int:
+    with Session(make_engine(url)) as session:
+        return session.scalar(select(func.count()).select_from(Customer)) or 0
+
+
+def test_an_empty_store_is_not_seeded_unless_asked(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(store, "sqlite_url", lambda _path: sqlite_url)  # this store is "the embedded one"
+
+    store.prepare_store(sqlite_url, now=NOW, demo_customers=0)
+
+    assert customers(sqlite_url) == 0
+
+
+def test_make_run_seeds_the_embedded_store(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(store, "sqlite_url", lambda _path: sqlite_url)
+
+    store.prepare_store(sqlite_url, now=NOW, demo_customers=20)
+
+    assert customers(sqlite_url) == 20
+
+
+def test_a_store_named_by_database_url_is_never_seeded(sqlite_url: str) -> None:
+    store.prepare_store(sqlite_url, now=NOW, demo_customers=20)  # not var/crm.db: someone's own database
+
+    assert customers(sqlite_url) == 0
+
+
+def test_the_banner_shows_no_whole_token_and_no_database_password(capsys: pytest.CaptureFixture[str]) -> None:
+    settings = Settings(
+        database_url="postgresql+psycopg2://shop:s3cret-password@db.example:5432/crm",
+        tracker_store_url="sqlite:///x.db",
+        rasa_host="127.0.0.1",
+        rasa_port=5005,
+        action_port=5055,
+        nlu_port=5056,
+        rasa_auth_token=None,
+    )
+
+    print_banner(settings, "the-whole-api-token-1234567890")
+
+    out = capsys.readouterr().out
+    assert "the-whole-api-token-1234567890" not in out and "s3cret-password" not in out
+    assert "the-..." in out and "***" in out
