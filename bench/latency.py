@@ -121,7 +121,9 @@ def start_starter_bot(work: Path, port: int) -> ManagedProcess:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--sequential", type=int, default=3, help="conversations one after another, one user")
@@ -160,7 +162,8 @@ def main() -> None:
             # Fresh conversations every time; the assistant's users are identified customers.
             chosen = [next(customers) for _ in range(count)]
             return [
-                User(f"run{run}-{n}", mint(f"C{n:05d}", secret, now) if bot == "assistant" else None) for n in chosen
+                User(f"run{run}-{n}", mint(f"C{n:05d}", secret, now) if bot == "assistant" else None)
+                for n in chosen
             ]
 
         for url in urls.values():  # first requests load lazily
@@ -173,7 +176,9 @@ def main() -> None:
                 sequential = [asyncio.run(measure(url, users(1, run, name))) for _ in range(args.sequential)]
                 results[(name, "1 user")] = merge(sequential)
             for name, url in order:
-                results[(name, f"{args.users} users")] = asyncio.run(measure(url, users(args.users, run, name)))
+                results[(name, f"{args.users} users")] = asyncio.run(
+                    measure(url, users(args.users, run, name))
+                )
             print_run(run + 1, results)
             runs.append(results)
         print_summary(runs, args.users)

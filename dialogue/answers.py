@@ -34,10 +34,12 @@ _INTENT_ANSWERS = {
 _YES = re.compile(
     r"^(?:y|ye|yes+|yeah|yea|yep|yup|ya|yah|sure|ok+|okay|okey|k|kk|alright|all right|fine|"
     r"please|pls|plz|go ahead|go for it|do it|sounds good|correct|right|absolutely|definitely|"
-    r"of course|why not|affirmative|yes please|that's right|thats right|that one|ja|jawohl|oui|si|sí|da|tak|sim|👍|✅)(?![\w'])",
+    r"of course|why not|affirmative|yes please|that's right|thats right|that "
+    r"one|ja|jawohl|oui|si|sí|da|tak|sim|👍|✅)(?![\w'])",
 )
 _NO = re.compile(
-    r"^(?:no+|nope|nah|nay|naw|not really|no thanks|no thank you|dont|don't|never|negative|nein|non|nee|nie|não|👎|❌)(?![\w'])"
+    r"^(?:no+|nope|nah|nay|naw|not really|no thanks|no thank "
+    r"you|dont|don't|never|negative|nein|non|nee|nie|não|👎|❌)(?![\w'])"
 )
 _NOT_NOW = re.compile(
     r"\b(?:not now|not right now|not rn|not at the moment|not today|another time|not yet)\b"

@@ -108,10 +108,14 @@ def _turn(conversation: Conversation, turn: Turn) -> None:
     # A bare "stop" leaves a question; to a message the shop sent first it means "stop those".
     # Where the question wants the customer's own words ("why?", "what should change?"), "I changed
     # my mind about it" is an answer: only the plain leaving phrases leave.
-    if answer is Answer.LEAVE and pending.flow != proactive.FLOW:
-        if not pending.data.get("free_text") or answers.said_leave(turn):
-            leave(conversation)
-            return
+    free_text = bool(pending.data.get("free_text"))
+    if (
+        answer is Answer.LEAVE
+        and pending.flow != proactive.FLOW
+        and (not free_text or answers.said_leave(turn))
+    ):
+        leave(conversation)
+        return
     if turn.intent == "goodbye" and not turn.is_button:
         state.forget_task()
         conversation.say(

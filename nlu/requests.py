@@ -72,7 +72,7 @@ def split_requests(
     parts = [clauses(text) for text in texts]
     flat = [clause for clause_list in parts if len(clause_list) > 1 for clause in clause_list]
     flat_predictions = iter(classifier.predict(flat, ranking_length=3))
-    results = []
+    results: list[tuple[Prediction, list[str]]] = []
     for clause_list, whole in zip(parts, wholes, strict=True):
         if len(clause_list) < 2:
             results.append((whole, []))

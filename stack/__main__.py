@@ -106,7 +106,9 @@ def run_services(settings: Settings) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         processes[0].wait_healthy(f"{settings.nlu_service_url}/health", NLU_SERVICE_START_TIMEOUT)
-        processes[1].wait_healthy(f"http://127.0.0.1:{settings.action_port}/health", ACTION_SERVER_START_TIMEOUT)
+        processes[1].wait_healthy(
+            f"http://127.0.0.1:{settings.action_port}/health", ACTION_SERVER_START_TIMEOUT
+        )
         print(
             "\n  NLU service and action server are running (Ctrl-C stops them). In another terminal:\n"
             "    source .venv-rasa/bin/activate\n"
@@ -139,7 +141,8 @@ def print_banner(settings: Settings, token: str) -> None:
         "  Chat as demo customer C00001 (the token is what the shop's login hands out):\n"
         "    TOKEN=$(.venv/bin/python -m crm chat-token C00001)\n"
         f"    curl -s -XPOST {rest} -H 'Content-Type: application/json' \\\n"
-        '         -d "{\\"sender\\": \\"me\\", \\"message\\": \\"where is my order?\\", \\"metadata\\": {\\"token\\": \\"$TOKEN\\"}}"\n',
+        '         -d "{\\"sender\\": \\"me\\", \\"message\\": \\"where is my order?\\", \\"metadata\\": '
+        '{\\"token\\": \\"$TOKEN\\"}}"\n',
         flush=True,
     )
 

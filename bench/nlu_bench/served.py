@@ -29,7 +29,7 @@ from nlu.settings import CLASSIFIER_OPTIONS
 from nlu.training_examples import Example, nlu_files, read_examples
 from nlu_bench.common import PROJECT_ROOT, SEED, Data, OffTopicSplit, in_scope_folds, off_topic_folds
 
-SERVED = "Served: 45 intents +OOS @0.5"
+SERVED = f"Served: all intents +OOS @{CLASSIFIER_OPTIONS['threshold']}"
 DATA_DIR = PROJECT_ROOT / "data"
 REJECTED = (FALLBACK, OUT_OF_SCOPE)
 

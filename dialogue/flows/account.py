@@ -18,25 +18,33 @@ NEWSLETTER = "newsletter"
 
 _GENERAL = {
     "create_account": (
-        "Creating an account takes a minute: 1) open the shop and choose 'Sign in', then 'Create account', 2) enter "
-        "your name, email address and a password of at least 10 characters, 3) confirm the link in the email we "
+        "Creating an account takes a minute: 1) open the shop and choose 'Sign in', then 'Create account', "
+        "2) enter "
+        "your name, email address and a password of at least 10 characters, 3) confirm the link in the email "
+        "we "
         "send you. Orders you placed as a guest with the same email are added automatically."
     ),
     "edit_account": (
-        "To change your details: 1) log in on our website, 2) open 'My account' > 'Personal details', 3) edit and "
+        "To change your details: 1) log in on our website, 2) open 'My account' > 'Personal details', 3) "
+        "edit and "
         "save. A new email address is confirmed by a link we send to it."
     ),
     "recover_password": (
-        "To reset your password: 1) choose 'Sign in' > 'Forgot password', 2) enter your account email, 3) open the "
-        "link we send (valid for 1 hour) and choose a new password. No email after 10 minutes? Check the spam folder."
+        "To reset your password: 1) choose 'Sign in' > 'Forgot password', 2) enter your account email, 3) "
+        "open the "
+        "link we send (valid for 1 hour) and choose a new password. No email after 10 minutes? Check the "
+        "spam folder."
     ),
     "registration_problems": (
-        "Sorry signing up is giving you trouble. The usual fixes: 1) if it says the email is taken, you already have "
-        "an account: use 'Forgot password', 2) passwords need at least 10 characters, 3) the confirmation link expires "
+        "Sorry signing up is giving you trouble. The usual fixes: 1) if it says the email is taken, you "
+        "already have "
+        "an account: use 'Forgot password', 2) passwords need at least 10 characters, 3) the confirmation "
+        "link expires "
         "after 24 hours: sign up again to get a new one. Still stuck? I can pass you to a colleague."
     ),
     "switch_account": (
-        "To use another account: log out on our website ('My account' > 'Log out') and log in with the other email; "
+        "To use another account: log out on our website ('My account' > 'Log out') and log in with the other "
+        "email; "
         "this chat then follows the account you're logged in with."
     ),
 }
@@ -55,7 +63,8 @@ def explain(conversation: Conversation, turn: Turn) -> None:
     text = _GENERAL[turn.intent]
     if account is not None and turn.intent == "create_account":
         text = (
-            f"You already have an account with us, {account.first_name}, under {account.masked_email}. To log in: choose "
+            f"You already have an account with us, {account.first_name}, under {account.masked_email}. To "
+            "log in: choose "
             "'Sign in' on our website and use 'Forgot password' if you don't remember it."
         )
     elif account is not None and turn.intent in ("edit_account", "recover_password") and account.masked_email:
@@ -68,13 +77,16 @@ def delete_account(conversation: Conversation, turn: Turn) -> None:
     account = _account(conversation)
     if account is None:
         conversation.say(
-            "Deleting an account is permanent: order history, saved addresses and device registrations are removed. "
+            "Deleting an account is permanent: order history, saved addresses and device registrations are "
+            "removed. "
             "Log in on our website and open the chat there, and I can pass the request to our team."
         )
         return
     conversation.say(
-        f"Deleting your account ({account.masked_email}) is permanent: your order history, saved addresses, device "
-        "registrations and service reminders are removed, and open orders, returns and refunds must be finished "
+        f"Deleting your account ({account.masked_email}) is permanent: your order history, saved addresses, "
+        "device "
+        "registrations and service reminders are removed, and open orders, returns and refunds must be "
+        "finished "
         "first. Invoices we must keep by law are kept, but no longer linked to you."
     )
     conversation.ask(
@@ -106,7 +118,8 @@ def resume_deletion(conversation: Conversation, turn: Turn, pending: Pending) ->
         )
         conversation.changed("case", f"the deletion request {case.number}", case=case.number)
         conversation.say(
-            f"Done: I've passed your deletion request to our team (case {case.number}). They'll email {account.masked_email} "
+            f"Done: I've passed your deletion request to our team (case {case.number}). They'll email "
+            f"{account.masked_email} "
             "to confirm within 2 working days, and the account is deleted after that."
         )
         return True
@@ -122,7 +135,8 @@ def newsletter(conversation: Conversation, turn: Turn) -> None:
     who = conversation.who()
     if who is None or not who.has_account_access:
         conversation.say(
-            "You can subscribe to or leave our newsletter at the bottom of any email we send, or under 'My account' > "
+            "You can subscribe to or leave our newsletter at the bottom of any email we send, or under 'My "
+            "account' > "
             "'Communication'. Log in on our website and I can change it for you here."
         )
         return
@@ -158,7 +172,8 @@ def resume_newsletter(conversation: Conversation, turn: Turn, pending: Pending) 
         conversation.say(
             "Done: you'll get our news and offers again. You can say 'stop' to any message we send."
             if start
-            else "Done: no more news or offers from us. Messages about your own orders and devices still come."
+            else "Done: no more news or offers from us. Messages about your own orders and devices still "
+            "come."
         )
         return True
     if answer in (Answer.NO, Answer.NOT_NOW):

@@ -71,7 +71,7 @@ def _locate(
     if (
         product is not None
         and chosen is not None
-        and not any(l.product_id == product.id for l in chosen.lines)
+        and not any(line.product_id == product.id for line in chosen.lines)
     ):
         product = None  # named something that is not in this order: the order decides
     _confirm(
@@ -168,7 +168,8 @@ def _open(conversation: Conversation, who: Who, data: dict[str, Any]) -> None:
         conversation.state.focus.order = case.order_number
     if case.reused:
         conversation.say(
-            f"There is already an open case {case.number} about this, so I've added your message to it rather "
+            f"There is already an open case {case.number} about this, so I've added your message to it "
+            "rather "
             "than opening a second one. The team handling it will see it."
         )
         return

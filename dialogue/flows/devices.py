@@ -17,10 +17,13 @@ from dialogue.turn import Turn
 FLOW = "service"
 _WISH = re.compile(
     r"\b(?:next (?:week|month|monday|tuesday|wednesday|thursday|friday|saturday)|tomorrow|this week|"
-    r"on (?:mon|tues|wednes|thurs|fri|satur)day|(?:mon|tues|wednes|thurs|fri|satur)days?|mornings?|afternoons?|"
-    r"evenings?|after \d{1,2}(?::\d{2})?\s*(?:am|pm)?|before \d{1,2}(?::\d{2})?\s*(?:am|pm)?|in (?:two|2|three|3) weeks|"
+    r"on (?:mon|tues|wednes|thurs|fri|satur)day|(?:mon|tues|wednes|thurs|fri|satur)days?|"
+    r"mornings?|afternoons?|"
+    r"evenings?|after \d{1,2}(?::\d{2})?\s*(?:am|pm)?|before \d{1,2}(?::\d{2})?\s*(?:am|pm)?|in "
+    r"(?:two|2|three|3) weeks|"
     r"early (?:january|february|march|april|may|june|july|august|september|october|november|december)|"
-    r"(?:in|end of|mid) (?:january|february|march|april|may|june|july|august|september|october|november|december))\b"
+    r"(?:in|end of|mid) "
+    r"(?:january|february|march|april|may|june|july|august|september|october|november|december))\b"
 )
 
 
@@ -85,7 +88,8 @@ def warranty(conversation: Conversation, turn: Turn) -> None:
     devices = list(service_status(conversation.uow(), who.customer_id))
     if not devices:
         conversation.say(
-            "I don't see a registered device on your account. Devices bought from us are registered automatically; tell me if one is missing."
+            "I don't see a registered device on your account. Devices bought from us are registered "
+            "automatically; tell me if one is missing."
         )
         return
     chosen = [d for d in devices if d is _named(conversation, turn, devices)] or devices
@@ -129,7 +133,8 @@ def _offer(conversation: Conversation, device: DeviceServiceView, wish: str | No
         "offer",
         f"Shall I ask our service team to book the service{price} for your {device.name}"
         + (f", {wish}" if wish else "")
-        + "? They contact you within 2 working days to agree a date; nothing is charged until you confirm it.",
+        + "? They contact you within 2 working days to agree a date; nothing is charged until you confirm "
+        "it.",
         yes_no_buttons("Yes, book it", "No, not now"),
         data={"serial": device.serial, "device": device.name, "wish": wish, "leaving": "the service booking"},
     )
@@ -169,8 +174,10 @@ def resume(conversation: Conversation, turn: Turn, pending: Pending) -> bool:
         conversation.changed("case", f"the service booking {case.number}", case=case.number)
         timing = f" I've noted that you'd like it {wish}." if wish else ""
         conversation.say(
-            f"Done: I've asked our service team to book the service for your {pending.data['device']} (case {case.number})."
-            f"{timing} They'll contact you within 2 working days to agree a date; nothing is charged until you confirm."
+            f"Done: I've asked our service team to book the service for your {pending.data['device']} (case "
+            f"{case.number})."
+            f"{timing} They'll contact you within 2 working days to agree a date; nothing is charged until "
+            "you confirm."
         )
         return True
     if answer in (Answer.NO, Answer.NOT_NOW):

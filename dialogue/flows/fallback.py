@@ -137,7 +137,8 @@ def unclear_answer(conversation: Conversation, turn: Turn, pending: Pending) -> 
         pending.buttons,
         pending.data,
     )
-    conversation.state.pending.question = pending.question  # type: ignore[union-attr]
+    if conversation.state.pending is not None:  # re-asked later, it is the plain question again
+        conversation.state.pending.question = pending.question
 
 
 def other_language(conversation: Conversation, turn: Turn) -> None:

@@ -76,7 +76,8 @@ def queue(conversation: Conversation, reason: HandoffReason, note: str) -> None:
         conversation.say(f"You're already in the queue for a colleague. {queue_text(conversation, view)}")
         return
     conversation.say(
-        f"I've asked a colleague to take over this chat (case {view.case_number}). {queue_text(conversation, view)} "
+        f"I've asked a colleague to take over this chat (case {view.case_number}). "
+        f"{queue_text(conversation, view)} "
         "Until then I'm still here: you can add details for them, ask me anything else, or say "
         '"cancel the request" if you no longer need a person.'
     )
@@ -135,7 +136,8 @@ def maybe_withdraw(conversation: Conversation, turn: Turn) -> bool:
         conversation.say("There's no request for a colleague waiting any more.")
     else:
         conversation.say(
-            f"Done: I've withdrawn your request for a colleague (case {number}). I'm still here if you need me."
+            f"Done: I've withdrawn your request for a colleague (case {number}). I'm still here if you need "
+            "me."
         )
     return True
 
@@ -149,7 +151,8 @@ def note_while_waiting(conversation: Conversation, turn: Turn) -> bool:
         conversation.state.handoff = None
         return False
     conversation.say(
-        f"I've added that to your request for a colleague (case {view.case_number}). {queue_text(conversation, view)}"
+        f"I've added that to your request for a colleague (case {view.case_number}). "
+        f"{queue_text(conversation, view)}"
     )
     return True
 

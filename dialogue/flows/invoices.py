@@ -50,7 +50,8 @@ def invoice(conversation: Conversation, turn: Turn) -> None:
     )
     if _BY_EMAIL.search(turn.words) and who.has_account_access:
         conversation.say(
-            "I can't send emails from this chat, sorry: the PDF in your account is the same document we emailed "
+            "I can't send emails from this chat, sorry: the PDF in your account is the same document we "
+            "emailed "
             "when you paid. Your contact settings stay as they are."
         )
 
@@ -70,7 +71,8 @@ def correction(conversation: Conversation, turn: Turn) -> None:
     conversation.ask(
         CORRECTION,
         "what",
-        f"Sorry about that. What needs correcting on the invoice for order {view.number} (for example the company "
+        f"Sorry about that. What needs correcting on the invoice for order {view.number} (for example the "
+        "company "
         "name, the VAT number, the billing address), and what should it say?",
         data={**data, "free_text": True},
     )
@@ -80,7 +82,8 @@ def _confirm(conversation: Conversation, data: dict[str, Any]) -> None:
     conversation.ask(
         CORRECTION,
         "confirm",
-        f'Shall I ask our billing team to correct the invoice for order {data["order"]}: "{data["details"]}"? '
+        f"Shall I ask our billing team to correct the invoice for order {data['order']}: "
+        f'"{data["details"]}"? '
         "They send the corrected invoice by email within two working days.",
         yes_no_buttons("Yes, please", "No"),
         data=data,
@@ -115,7 +118,8 @@ def resume(conversation: Conversation, turn: Turn, pending: Pending) -> bool:
         if not case.reused:
             conversation.changed("case", f"the invoice correction {case.number}", case=case.number)
         conversation.say(
-            f"Done: case {case.number}. Our billing team will email the corrected invoice for order {data['order']} "
+            f"Done: case {case.number}. Our billing team will email the corrected invoice for order "
+            f"{data['order']} "
             "within two working days."
         )
         return True

@@ -29,7 +29,8 @@ from dialogue.turn import Turn
 BILLING = "billing"
 WHICH = "refund_which"
 REFUND_POLICY = (
-    f"You can return anything within {RETURN_WINDOW_DAYS} days of delivery (return shipping is free). Once the "
+    f"You can return anything within {RETURN_WINDOW_DAYS} days of delivery (return shipping is free). Once "
+    "the "
     f"return reaches our warehouse we refund the full price to your original payment method within "
     f"{REFUND_WORKING_DAYS} working days. A paid order cancelled before it ships is refunded within "
     f"{REFUND_WORKING_DAYS} working days of the cancellation."
@@ -45,7 +46,8 @@ def refund_policy(conversation: Conversation, turn: Turn) -> None:
 @handles("check_payment_methods")
 def payment_methods(conversation: Conversation, turn: Turn) -> None:
     conversation.say(
-        "We accept Visa, Mastercard and American Express, PayPal, Apple Pay and Google Pay, and bank transfer "
+        "We accept Visa, Mastercard and American Express, PayPal, Apple Pay and Google Pay, and bank "
+        "transfer "
         "(the order ships once the transfer arrives)."
     )
 
@@ -103,8 +105,10 @@ def _refund_for(conversation: Conversation, who: Who, view: OrderStatusView, tur
         return
     if status is OrderStatus.SHIPPED:
         conversation.say(
-            f"Order {view.number} is on its way, so it can't be cancelled any more. Once it arrives you can return "
-            f"it within {RETURN_WINDOW_DAYS} days and get the full price back; just tell me then and I'll start the return."
+            f"Order {view.number} is on its way, so it can't be cancelled any more. Once it arrives you can "
+            "return "
+            f"it within {RETURN_WINDOW_DAYS} days and get the full price back; just tell me then and I'll "
+            "start the return."
         )
         return
     if status is OrderStatus.DELIVERED:
@@ -145,11 +149,14 @@ def _report_refund(conversation: Conversation, who: Who, number: str | None) -> 
     amount = money(view.amount, view.currency)
     if view.state is RefundState.REFUNDED:
         when = f" on {day(view.refunded_on)}" if view.refunded_on else ""
-        text = f"The refund for order {view.number} ({amount}) was paid{when} to the payment method you used. Banks take up to 5 working days to show it."
-    elif view.state is RefundState.PENDING and view.overdue:
         text = (
-            f"I'm sorry: the refund of {amount} for order {view.number} was due by {day(view.expected_by)} and is "  # type: ignore[arg-type]
-            "late. I can open a case so our billing team sorts it out today."
+            f"The refund for order {view.number} ({amount}) was paid{when} to the payment method you "
+            "used. Banks take up to 5 working days to show it."
+        )
+    elif view.state is RefundState.PENDING and view.overdue and view.expected_by:
+        text = (
+            f"I'm sorry: the refund of {amount} for order {view.number} was due by {day(view.expected_by)} "
+            "and is late. I can open a case so our billing team sorts it out today."
         )
         conversation.say(text)
         _offer_billing_case(
@@ -159,13 +166,20 @@ def _report_refund(conversation: Conversation, who: Who, number: str | None) -> 
             f"Refund of {amount} for order {view.number} is overdue.",
         )
         return
-    elif view.state is RefundState.PENDING:
-        text = f"The refund of {amount} for order {view.number} is on its way: expected by {day(view.expected_by)}."  # type: ignore[arg-type]
+    elif view.state is RefundState.PENDING and view.expected_by:
+        text = (
+            f"The refund of {amount} for order {view.number} is on its way: expected by "
+            f"{day(view.expected_by)}."
+        )
     elif view.state is RefundState.NOTHING_CHARGED:
-        text = f"Order {view.number} was cancelled before payment, so nothing was charged and there is nothing to refund."
+        text = (
+            f"Order {view.number} was cancelled before payment, so nothing was charged and there is "
+            "nothing to refund."
+        )
     else:
         text = (
-            f"Order {view.number} is {view.order_status.value}, so no refund is due on it. If you'd like your money back, "
+            f"Order {view.number} is {view.order_status.value}, so no refund is due on it. If you'd like "
+            "your money back, "
             "tell me and I'll explain how for that order."
         )
     conversation.say(text)
@@ -176,14 +190,18 @@ def payment_issue(conversation: Conversation, turn: Turn) -> None:
     if _DECLINED.search(turn.words):
         text = (
             "Sorry your payment was declined. When the bank says the card is fine, the usual causes are: "
-            "1) the 3-D Secure confirmation in your banking app timed out (try again and confirm within 5 minutes), "
-            "2) the billing address doesn't match the card's, 3) online or foreign payments are limited on the card. "
+            "1) the 3-D Secure confirmation in your banking app timed out (try again and confirm within 5 "
+            "minutes), "
+            "2) the billing address doesn't match the card's, 3) online or foreign payments are limited on "
+            "the card. "
             "PayPal or another card usually works straight away. A declined attempt is never charged."
         )
     else:
         text = (
-            "Sorry the payment didn't go through. Please check the card details and billing address and that your bank "
-            "allows online payments (some need an app confirmation), or try another method such as PayPal. A failed "
+            "Sorry the payment didn't go through. Please check the card details and billing address and that "
+            "your bank "
+            "allows online payments (some need an app confirmation), or try another method such as PayPal. A "
+            "failed "
             "attempt is never charged; any hold on it is released by your bank within a few days."
         )
     conversation.say(text)
@@ -197,7 +215,8 @@ def payment_issue(conversation: Conversation, turn: Turn) -> None:
         if unpaid:
             v = unpaid[0]
             conversation.say(
-                f"Your order {v.number} ({money(v.total, v.currency)}) is waiting for payment and stays reserved for 7 days: "
+                f"Your order {v.number} ({money(v.total, v.currency)}) is waiting for payment and stays "
+                "reserved for 7 days: "
                 f"pay it in your account under Orders > {v.number} > Pay now."
             )
 
@@ -216,12 +235,15 @@ def double_charge(conversation: Conversation, turn: Turn) -> None:
         amounts[invoice.amount] = amounts.get(invoice.amount, 0) + 1
     if any(count > 1 for count in amounts.values()):
         conversation.say(
-            f"I'm sorry: I can see two payments of the same amount for order {view.number}. The duplicate will be refunded."
+            f"I'm sorry: I can see two payments of the same amount for order {view.number}. The duplicate "
+            "will be refunded."
         )
     elif invoices:
         conversation.say(
-            f"For order {view.number} I see one payment of {money(invoices[0].amount, view.currency)} (invoice {invoices[0].number}). "
-            "A second amount on your statement is usually a hold from an earlier attempt that failed; your bank "
+            f"For order {view.number} I see one payment of {money(invoices[0].amount, view.currency)} "
+            f"(invoice {invoices[0].number}). "
+            "A second amount on your statement is usually a hold from an earlier attempt that failed; your "
+            "bank "
             "releases it within 3-5 working days without you doing anything."
         )
     else:
@@ -240,7 +262,8 @@ def _offer_billing_case(conversation: Conversation, number: str, topic: str, des
     conversation.ask(
         BILLING,
         "confirm",
-        f"Shall I open a case with our billing team about order {number} ({topic}), so they check it and email you?",
+        f"Shall I open a case with our billing team about order {number} ({topic}), so they check it and "
+        "email you?",
         yes_no_buttons("Yes, open a case", "No, thanks"),
         data={"order": number, "topic": topic, "text": description, "leaving": "the billing case"},
     )

@@ -277,7 +277,8 @@ def _carry_out(conversation: Conversation, who: Who, data: dict[str, Any]) -> No
             conversation.changed("cancel_order", f"the cancellation of order {number}", order=number)
             if result.was_paid:
                 conversation.say(
-                    f"Done: order {result.number} is cancelled. Your refund of {money(result.refund_amount, result.currency)} "
+                    f"Done: order {result.number} is cancelled. Your refund of "
+                    f"{money(result.refund_amount, result.currency)} "
                     f"goes back to the payment method you used within {REFUND_WORKING_DAYS} working days."
                 )
             else:

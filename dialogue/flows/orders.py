@@ -36,7 +36,8 @@ _STATUS = {
 # "my order", "it", "when will mine come": about the customer's own parcel, not delivery in general.
 _PERSONAL = re.compile(r"\b(?:my|mine|i ordered|i bought|it|its|it's|order \d|parcel|package|stuff)\b")
 _NOT_HERE = re.compile(
-    r"\b(?:hasn'?t|hasnt|has not|haven'?t|havent|have not|didn'?t|didnt|did not|never|still not|not yet|still (?:waiting|nothing))"
+    r"\b(?:hasn'?t|hasnt|has not|haven'?t|havent|have not|didn'?t|didnt|did not|never|still not|not "
+    r"yet|still (?:waiting|nothing))"
     r"\b.*\b(?:arriv|come|came|got|get|receiv|recieve|deliver|show)",
 )
 
@@ -76,7 +77,8 @@ def list_orders(conversation: Conversation, turn: Turn) -> None:
         return
     if who.only_order:
         conversation.say(
-            f"In this chat I can only see order {who.only_order}. Log in on our website to see all your orders."
+            f"In this chat I can only see order {who.only_order}. Log in on our website to see all your "
+            "orders."
         )
         return
     views = recent_orders(conversation.uow(), who.customer_id, limit=5)
@@ -137,21 +139,25 @@ def place_order(conversation: Conversation, turn: Turn) -> None:
         product = products[0]
         conversation.state.focus.product_id, conversation.state.focus.product = product.id, product.name
         conversation.say(
-            f"The {product.name} costs {money(product.price, 'EUR')} and is in stock. To order it: find it on "
+            f"The {product.name} costs {money(product.price, 'EUR')} and is in stock. To order it: find it "
+            "on "
             "our website, add it to your basket and check out with your address and a payment method; "
             "the confirmation email has your order number."
         )
     else:
         conversation.say(
-            "To order: 1) find the product on our website (search, or browse by device), 2) add it to your basket, "
-            "3) check out with your delivery address and a payment method. The confirmation email has your order number."
+            "To order: 1) find the product on our website (search, or browse by device), 2) add it to your "
+            "basket, "
+            "3) check out with your delivery address and a payment method. The confirmation email has your "
+            "order number."
         )
     who = conversation.who()
     if who is not None and who.has_account_access:
         usual = usual_consumables(conversation.uow(), who.customer_id)
         if usual:
             conversation.say(
-                f'Tip: I can reorder your usual ({usual[0].last_quantity} x {usual[0].name}) right here: just say "reorder my usual".'
+                f"Tip: I can reorder your usual ({usual[0].last_quantity} x {usual[0].name}) right here: "
+                'just say "reorder my usual".'
             )
 
 

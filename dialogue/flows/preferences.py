@@ -78,7 +78,8 @@ def _confirm_channel(conversation: Conversation, who: Who, channel: Channel) -> 
     conversation.ask(
         FLOW,
         "confirm",
-        f"Shall I contact you by {_CHANNEL_NAMES[channel]} from now on, instead of {_CHANNEL_NAMES[current.preferred_channel]}?",
+        f"Shall I contact you by {_CHANNEL_NAMES[channel]} from now on, instead of "
+        f"{_CHANNEL_NAMES[current.preferred_channel]}?",
         yes_no_buttons(),
         data={"change": "channel", "channel": channel.value, "leaving": "the contact settings"},
     )
@@ -94,7 +95,8 @@ def quiet_hours(conversation: Conversation, turn: Turn) -> None:
         conversation.ask(
             FLOW,
             "quiet_hours",
-            "When shouldn't I message you? Tell me a time range in your local time, for example 'from 22:00 to 07:00'.",
+            "When shouldn't I message you? Tell me a time range in your local time, for example 'from 22:00 "
+            "to 07:00'.",
             data={"leaving": "the quiet hours"},
         )
         return
@@ -106,7 +108,8 @@ def _confirm_quiet(conversation: Conversation, who: Who, span: tuple[time, time]
     conversation.ask(
         FLOW,
         "confirm",
-        f"Shall I set quiet hours from {start:%H:%M} to {end:%H:%M} ({who.time_zone} time)? No messages from us then.",
+        f"Shall I set quiet hours from {start:%H:%M} to {end:%H:%M} ({who.time_zone} time)? No messages from "
+        "us then.",
         yes_no_buttons(),
         data={
             "change": "quiet",
@@ -126,7 +129,8 @@ def less_often(conversation: Conversation, turn: Turn) -> None:
     after = max(MIN_PER_WEEK, current // 2)
     if after == current:
         conversation.say(
-            f"You're already at the minimum of {current} message a week. If you'd rather get no offers at all, say 'stop messages'."
+            f"You're already at the minimum of {current} message a week. If you'd rather get no offers at "
+            "all, say 'stop messages'."
         )
         return
     conversation.ask(
@@ -148,7 +152,8 @@ def opt_out(conversation: Conversation, turn: Turn) -> None:
     who = conversation.who()
     if who is None or not who.has_account_access:
         conversation.say(
-            "I can stop our messages once I know who you are: log in on our website and open the chat there, or use "
+            "I can stop our messages once I know who you are: log in on our website and open the chat there, "
+            "or use "
             "the unsubscribe link at the bottom of any email from us."
         )
         return
@@ -156,7 +161,8 @@ def opt_out(conversation: Conversation, turn: Turn) -> None:
     conversation.state.proactive = None
     conversation.changed("consent", "stopping our news and offers", granted=False)
     conversation.say(
-        "Done: no more news or offers from us, on any channel. You'll still get messages you need about your own "
+        "Done: no more news or offers from us, on any channel. You'll still get messages you need about your "
+        "own "
         'orders, devices and cases. Changed your mind? Say "undo".',
         [UNDO_BUTTON],
     )
@@ -233,7 +239,8 @@ def _apply(conversation: Conversation, who: Who, data: dict[str, Any]) -> None:
             time.fromisoformat(str(data["end"])),
         )
         conversation.say(
-            f"Done: no messages from us between {view.quiet_hours_start:%H:%M} and {view.quiet_hours_end:%H:%M} ({who.time_zone} time)."
+            f"Done: no messages from us between {view.quiet_hours_start:%H:%M} and "
+            f"{view.quiet_hours_end:%H:%M} ({who.time_zone} time)."
         )
     else:
         frequency = halve_frequency(uow(), who.customer_id)

@@ -131,7 +131,8 @@ def _accept(conversation: Conversation, who: Who, context: dict[str, Any], turn:
         conversation.state.focus.order = result.number
         conversation.changed("reorder", f"the new order {result.number}", order=result.number)
         conversation.say(
-            f"Done! I've placed order {result.number}: {result.item}, {money(result.total, result.currency)}. It ships as "
+            f"Done! I've placed order {result.number}: {result.item}, "
+            f"{money(result.total, result.currency)}. It ships as "
             f"soon as it's paid: find it in your account under Orders > {result.number} > Pay now."
         )
         return
@@ -155,7 +156,8 @@ def _accept(conversation: Conversation, who: Who, context: dict[str, Any], turn:
         conversation.changed("case", f"the service booking {case.number}", case=case.number)
         timing = f" I've noted that you'd like it {wish}." if wish else ""
         conversation.say(
-            f"Done: our service team will contact you within 2 working days to agree a date (case {case.number}).{timing}"
+            "Done: our service team will contact you within 2 working days to agree a date (case "
+            f"{case.number}).{timing}"
         )
         return
     if kind == "delivery_late" and context.get("order"):
@@ -164,7 +166,8 @@ def _accept(conversation: Conversation, who: Who, context: dict[str, Any], turn:
             who.customer_id,
             CaseKind.COMPLAINT,
             "late delivery",
-            f"Order {context['order']} is late; the customer asked us to chase the carrier after our message.",
+            f"Order {context['order']} is late; the customer asked us to chase the carrier after our "
+            "message.",
             conversation.now,
             order_number=str(context["order"]),
             conversation_id=conversation.ctx.conversation_id,
@@ -173,7 +176,8 @@ def _accept(conversation: Conversation, who: Who, context: dict[str, Any], turn:
         if not case.reused:
             conversation.changed("case", f"the case {case.number}", case=case.number)
         conversation.say(
-            f"Done: case {case.number} is open, and our team is chasing the carrier. We'll update you by email."
+            f"Done: case {case.number} is open, and our team is chasing the carrier. We'll update you by "
+            "email."
         )
         return
     conversation.say("Great! Tell me what you'd like to do and I'll take it from there.")

@@ -11,8 +11,10 @@ from dialogue.turn import Turn
 
 CURRENCY = "EUR"
 _RANGE = (
-    "We sell coffee machines (with capsules, beans, descaler and water filters), the AquaPure water filter jug, "
-    "vacuum cleaners (bags, filters, brushes), printers (ink, toner, paper) and the ClearAir air purifier, plus "
+    "We sell coffee machines (with capsules, beans, descaler and water filters), the AquaPure water filter "
+    "jug, "
+    "vacuum cleaners (bags, filters, brushes), printers (ink, toner, paper) and the ClearAir air purifier, "
+    "plus "
     "yearly services for the machines."
 )
 
@@ -68,7 +70,8 @@ def recommend_product(conversation: Conversation, turn: Turn) -> None:
     first = suggestion.items[0]
     conversation.state.focus.product_id, conversation.state.focus.product = first.id, first.name
     conversation.say(
-        f"Some suggestions, {suggestion.basis}:\n{lines}\nAll {SHIPS_WITHIN}. Want to know more about one of them?"
+        f"Some suggestions, {suggestion.basis}:\n{lines}\nAll {SHIPS_WITHIN}. Want to know more about one of "
+        "them?"
     )
 
 

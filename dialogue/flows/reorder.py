@@ -23,7 +23,8 @@ from dialogue.turn import Turn
 FLOW = "reorder"
 _WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "ten": 10, "a couple of": 2}
 _QUANTITY = re.compile(
-    r"\b(\d{1,2}|one|two|three|four|five|six|ten)\s*(?:x\s*)?(?:packs?|boxes|box|bags?|sets?|pieces?|of them|units?|cartridges?|kg)\b"
+    r"\b(\d{1,2}|one|two|three|four|five|six|ten)\s*(?:x\s*)?(?:packs?|boxes|box|bags?|sets?|pieces?|of "
+    r"them|units?|cartridges?|kg)\b"
 )
 
 
@@ -35,7 +36,8 @@ def reorder_usual(conversation: Conversation, turn: Turn) -> None:
     usual = usual_consumables(conversation.uow(), who.customer_id)
     if not usual:
         conversation.say(
-            "I don't see capsules, filters or other supplies you buy regularly yet, so there's nothing to reorder. "
+            "I don't see capsules, filters or other supplies you buy regularly yet, so there's nothing to "
+            "reorder. "
             "You can order anything on our website: pick the product, add it to the basket and check out."
         )
         return
@@ -58,7 +60,8 @@ def _confirm(conversation: Conversation, item: UsualConsumable, quantity: int) -
     conversation.ask(
         FLOW,
         "confirm",
-        f"Shall I order {quantity} x {item.name} again for {total} (today's price), delivered where your last "
+        f"Shall I order {quantity} x {item.name} again for {total} (today's price), delivered where your "
+        "last "
         "order went? You pay when it's placed, as usual.",
         yes_no_buttons("Yes, order it", "No, thanks"),
         data={"product_id": item.product_id, "quantity": quantity, "leaving": "the reorder"},

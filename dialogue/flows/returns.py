@@ -92,7 +92,8 @@ def return_item(conversation: Conversation, turn: Turn) -> None:
             conversation.ask(
                 RETURN,
                 "which_order",
-                f"Which order would you like to return something from? Returns are free within {RETURN_WINDOW_DAYS} days of delivery.",
+                "Which order would you like to return something from? Returns are free within "
+                f"{RETURN_WINDOW_DAYS} days of delivery.",
                 order_buttons(delivered),
                 data={"options": [v.number for v in delivered], "text": turn.text, "leaving": "the return"},
             )
@@ -105,13 +106,15 @@ def start_return(conversation: Conversation, turn: Turn, who: Who, view: OrderSt
     conversation.state.focus.order = view.number
     if view.status in (OrderStatus.PLACED, OrderStatus.PAID):
         conversation.say(
-            f"Order {view.number} hasn't shipped yet, so there's nothing to send back: I can cancel it instead."
+            f"Order {view.number} hasn't shipped yet, so there's nothing to send back: I can cancel it "
+            "instead."
         )
         HANDLERS["cancel_order"](conversation, _with_order(turn, view.number))
         return
     if view.status is OrderStatus.SHIPPED:
         conversation.say(
-            f"Order {view.number} is still on its way. Once it arrives you have {RETURN_WINDOW_DAYS} days to return it; "
+            f"Order {view.number} is still on its way. Once it arrives you have {RETURN_WINDOW_DAYS} days to "
+            "return it; "
             "just tell me then and I'll start the return."
         )
         return
@@ -122,8 +125,10 @@ def start_return(conversation: Conversation, turn: Turn, who: Who, view: OrderSt
     window_ends = delivered + timedelta(days=RETURN_WINDOW_DAYS)
     if conversation.today(who) > window_ends:
         conversation.say(
-            f"Order {view.number} was delivered on {long_day(delivered)}, so its {RETURN_WINDOW_DAYS}-day return window "
-            f"ended on {long_day(window_ends)}. If something is faulty, it's still under warranty: tell me what's wrong "
+            f"Order {view.number} was delivered on {long_day(delivered)}, so its {RETURN_WINDOW_DAYS}-day "
+            "return window "
+            f"ended on {long_day(window_ends)}. If something is faulty, it's still under warranty: tell me "
+            "what's wrong "
             "and I'll open a complaint so our team can repair or replace it."
         )
         return
@@ -171,8 +176,10 @@ def _next_step(conversation: Conversation, data: dict[str, Any]) -> None:
     conversation.ask(
         RETURN,
         "confirm",
-        f"Shall I start a return of {data['item']} from order {data['order']} ({data['reason']})? You'll get a free "
-        f"return label by email within one working day; the refund follows within {REFUND_WORKING_DAYS} working days "
+        f"Shall I start a return of {data['item']} from order {data['order']} ({data['reason']})? You'll get "
+        "a free "
+        f"return label by email within one working day; the refund follows within {REFUND_WORKING_DAYS} "
+        "working days "
         "of the parcel reaching us.",
         yes_no_buttons("Yes, start the return", "No"),
         data=data,
@@ -236,7 +243,8 @@ def resume_return(conversation: Conversation, turn: Turn, pending: Pending) -> b
             who.customer_id,
             CaseKind.RETURN,
             f"return: {data['reason']}"[:80],
-            f"Return of {data['item']} from order {data['order']}. Reason: {data['reason']}. Customer wrote: {data.get('text')}",
+            f"Return of {data['item']} from order {data['order']}. Reason: {data['reason']}. Customer wrote: "
+            f"{data.get('text')}",
             conversation.now,
             order_number=str(data["order"]),
             product_id=int(data["product_id"]) if data.get("product_id") else None,
@@ -251,8 +259,10 @@ def resume_return(conversation: Conversation, turn: Turn, pending: Pending) -> b
             return True
         conversation.changed("case", f"the return {case.number}", case=case.number)
         conversation.say(
-            f"Done: return {case.number} is started for {data['item']} from order {data['order']}. The free return label "
-            "comes by email within one working day; pack the item, stick the label on and drop it at any DPD shop."
+            f"Done: return {case.number} is started for {data['item']} from order {data['order']}. The free "
+            "return label "
+            "comes by email within one working day; pack the item, stick the label on and drop it at any DPD "
+            "shop."
         )
         return True
     if classify(turn) in (Answer.NO, Answer.NOT_NOW, Answer.LATER):
@@ -295,13 +305,15 @@ def start_not_received(conversation: Conversation, who: Who, view: OrderStatusVi
     carrier = estimate.carrier or "the carrier"
     tracking = f", tracking number {estimate.tracking_number}" if estimate.tracking_number else ""
     conversation.say(
-        f"I'm sorry. {carrier} marked order {view.number} ({view.items_text()}) as delivered on {delivered}{proof}{tracking}. "
+        f"I'm sorry. {carrier} marked order {view.number} ({view.items_text()}) as delivered on "
+        f"{delivered}{proof}{tracking}. "
         "Parcels are sometimes left with a neighbour or in a safe place, so it's worth a quick look."
     )
     conversation.ask(
         NOT_RECEIVED,
         "confirm",
-        f"If it isn't there, shall I open a case? {carrier} then investigates, and we send a replacement or refund "
+        f"If it isn't there, shall I open a case? {carrier} then investigates, and we send a replacement or "
+        "refund "
         f"({money(view.total, view.currency)}) within {REFUND_WORKING_DAYS} working days.",
         yes_no_buttons("Yes, open a case", "No, I'll look first"),
         data={"order": view.number, "carrier": carrier, "leaving": "the missing parcel case"},
@@ -321,7 +333,8 @@ def resume_not_received(conversation: Conversation, turn: Turn, pending: Pending
             who.customer_id,
             CaseKind.DELIVERY,
             "delivered, not received",
-            f"Order {number} is marked delivered by {pending.data.get('carrier')} but the customer has not received it. "
+            f"Order {number} is marked delivered by {pending.data.get('carrier')} but the customer has not "
+            "received it. "
             f"Customer wrote: {turn.text}",
             conversation.now,
             order_number=number,
@@ -332,8 +345,10 @@ def resume_not_received(conversation: Conversation, turn: Turn, pending: Pending
         if not case.reused:
             conversation.changed("case", f"the missing parcel case {case.number}", case=case.number)
         conversation.say(
-            f"Done: case {case.number} is open for order {number}. We've asked {pending.data.get('carrier')} to investigate "
-            f"and will send a replacement or refund within {REFUND_WORKING_DAYS} working days; we'll email you either way."
+            f"Done: case {case.number} is open for order {number}. We've asked {pending.data.get('carrier')} "
+            "to investigate "
+            f"and will send a replacement or refund within {REFUND_WORKING_DAYS} working days; we'll email "
+            "you either way."
         )
         return True
     if classify(turn) in (Answer.NO, Answer.NOT_NOW, Answer.LATER):

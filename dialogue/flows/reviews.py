@@ -105,7 +105,8 @@ def _next(conversation: Conversation, data: dict[str, Any]) -> None:
     conversation.ask(
         FLOW,
         "confirm",
-        f"Shall I save your {data['rating']}-star review of {data['subject']}{words}? It's shown with your first name.",
+        f"Shall I save your {data['rating']}-star review of {data['subject']}{words}? It's shown with your "
+        "first name.",
         yes_no_buttons("Yes, save it", "No"),
         data=data,
     )
@@ -131,7 +132,7 @@ def resume(conversation: Conversation, turn: Turn, pending: Pending) -> bool:
             data.update(product_id=None, subject="our shop", order=None)
         else:
             views = candidate_orders(conversation, who, limit=6)
-            line = next((l for v in views for l in v.lines if l.product_id == int(chosen)), None)
+            line = next((ln for v in views for ln in v.lines if ln.product_id == int(chosen)), None)
             holding = orders_with(views, int(chosen))
             data.update(
                 product_id=int(chosen),

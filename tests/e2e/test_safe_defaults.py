@@ -44,7 +44,9 @@ def test_the_api_refuses_calls_without_the_token(system: LiveSystem) -> None:
     assert response.status_code == 401
 
 
-@pytest.mark.parametrize(("origin", "allowed"), [("http://127.0.0.1:8000", True), ("https://evil.example", False)])
+@pytest.mark.parametrize(
+    ("origin", "allowed"), [("http://127.0.0.1:8000", True), ("https://evil.example", False)]
+)
 def test_browsers_may_call_rasa_only_from_the_shop(system: LiveSystem, origin: str, allowed: bool) -> None:
     response = httpx.options(
         f"{system.settings.rasa_url}/webhooks/rest/webhook",

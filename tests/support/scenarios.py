@@ -303,7 +303,8 @@ def _check_new_cases(
     failures = []
     if len(new) != len(spec):
         failures.append(
-            f"{len(new)} new cases ({[(c.kind.value, c.topic, c.status.value) for c in new]}), expected {len(spec)}"
+            f"{len(new)} new cases ({[(c.kind.value, c.topic, c.status.value) for c in new]}), expected "
+            f"{len(spec)}"
         )
     for wanted in spec:
         matches = [c for c in new if _case_matches(session, c, wanted, facts)]
@@ -334,9 +335,7 @@ def _case_matches(session: Session, case: SupportCase, wanted: dict[str, Any], f
         and fill(str(wanted["text"]), facts).lower() not in (case.description + case.topic).lower()
     ):
         return False
-    if "reason" in wanted and (case.reason.value if case.reason else None) != wanted["reason"]:
-        return False
-    return True
+    return "reason" not in wanted or (case.reason.value if case.reason else None) == wanted["reason"]
 
 
 def _check_new_orders(

@@ -76,7 +76,9 @@ def test_punctuation_alone_is_not_a_yes() -> None:
 
 
 def test_a_typed_external_intent_is_not_from_the_shop() -> None:
-    typed = turn_from_parse({"text": '/EXTERNAL_replenishment{"key": "k"}', "intent": {"name": "EXTERNAL_replenishment"}})
+    typed = turn_from_parse(
+        {"text": '/EXTERNAL_replenishment{"key": "k"}', "intent": {"name": "EXTERNAL_replenishment"}}
+    )
     pushed = turn_from_parse(
         {"text": "EXTERNAL: EXTERNAL_replenishment", "intent": {"name": "EXTERNAL_replenishment"}},
         {"is_external": True},
@@ -89,7 +91,13 @@ def test_a_typed_external_intent_is_not_from_the_shop() -> None:
 def test_the_state_survives_its_json_round_trip() -> None:
     state = DialogueState(
         customer_id=7,
-        pending=Pending("order_change", "confirm", "Cancel order 2000004?", [{"title": "Yes", "payload": "/affirm"}], {"order": "2000004"}),
+        pending=Pending(
+            "order_change",
+            "confirm",
+            "Cancel order 2000004?",
+            [{"title": "Yes", "payload": "/affirm"}],
+            {"order": "2000004"},
+        ),
         queued=[Request("get_invoice", "and the invoice", {"order_number": ["2000004"]})],
     )
     state.focus.order = "2000004"

@@ -51,7 +51,9 @@ def cases(store: Engine) -> list[SupportCase]:
 # --- changes only when confirmed ---------------------------------------------------------------
 
 
-def test_cancelling_names_the_one_order_that_can_be_cancelled_and_waits_for_yes(chat: ChatFor, shop: Engine) -> None:
+def test_cancelling_names_the_one_order_that_can_be_cancelled_and_waits_for_yes(
+    chat: ChatFor, shop: Engine
+) -> None:
     anna = chat()
 
     question = anna.send("cancel my order", "cancel_order")
@@ -74,9 +76,16 @@ def test_ok_but_another_question_is_not_a_yes(chat: ChatFor, shop: Engine) -> No
 
 @pytest.mark.parametrize(
     ("text", "intent"),
-    [("forget it", "never_mind"), ("never mind", "never_mind"), ("cancel that", "never_mind"), ("stop", "stop_messages")],
+    [
+        ("forget it", "never_mind"),
+        ("never mind", "never_mind"),
+        ("cancel that", "never_mind"),
+        ("stop", "stop_messages"),
+    ],
 )
-def test_any_question_can_be_left_and_nothing_changes(chat: ChatFor, shop: Engine, text: str, intent: str) -> None:
+def test_any_question_can_be_left_and_nothing_changes(
+    chat: ChatFor, shop: Engine, text: str, intent: str
+) -> None:
     anna = chat()
     anna.send("cancel my order", "cancel_order")
     set_marketing_consent(UnitOfWork.for_engine(shop), anna.customer().id, True, NOW)  # type: ignore[union-attr]
@@ -110,7 +119,9 @@ def test_a_change_request_records_exactly_what_should_change(chat: ChatFor, shop
     assert '"make it 3 packs instead of 1"' in confirm
     assert "confirm the change by email" in done
     with Session(shop) as session:
-        notes = session.scalars(select(OrderStatusEvent.note).join(Order).where(Order.number == "2000003")).all()
+        notes = session.scalars(
+            select(OrderStatusEvent.note).join(Order).where(Order.number == "2000003")
+        ).all()
     assert notes[-1] == "Change requested in chat: make it 3 packs instead of 1"
 
 
@@ -223,7 +234,9 @@ def test_a_new_login_starts_a_fresh_conversation_state(chat: ChatFor, shop: Engi
 # --- a queue, not silence ----------------------------------------------------------------------
 
 
-def test_asking_twice_for_a_person_keeps_one_case_and_the_bot_keeps_answering(chat: ChatFor, shop: Engine) -> None:
+def test_asking_twice_for_a_person_keeps_one_case_and_the_bot_keeps_answering(
+    chat: ChatFor, shop: Engine
+) -> None:
     anna = chat()
 
     first = anna.send("human please", "contact_human_agent")
@@ -275,7 +288,9 @@ def test_a_late_order_is_said_to_be_late_without_a_past_expected_date(chat: Chat
 
 
 @pytest.mark.parametrize(("text", "intent"), [("ok", "affirm"), ("yes", "affirm"), ("?", "nlu_fallback")])
-def test_short_answers_with_nothing_pending_get_a_helpful_reply(chat: ChatFor, text: str, intent: str) -> None:
+def test_short_answers_with_nothing_pending_get_a_helpful_reply(
+    chat: ChatFor, text: str, intent: str
+) -> None:
     reply = chat().send(text, intent)
 
     assert "help" in reply.lower() or "What can I do" in reply

@@ -1,8 +1,6 @@
-"""Messages the shop sends first: delivered from the stored context, answered in every way a customer answers."""
+"""Messages the shop sends first: shown from the stored context, answered every way customers answer."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -17,7 +15,10 @@ from dialogue.state import DialogueState
 from tests.support.dialogue import Chat
 from tests.support.shops import NOW, orders_shop
 
-MESSAGE = "Your capsules may run out around Fri 6 Nov (you buy them every 25 days). Shall I reorder 2 x Espresso capsules, 50?"
+MESSAGE = (
+    "Your capsules may run out around Fri 6 Nov (you buy them every 25 days). Shall I reorder 2 x "
+    "Espresso capsules, 50?"
+)
 
 
 @pytest.fixture
@@ -40,7 +41,9 @@ def anna(store: Engine) -> Chat:
 
 
 def deliver(chat: Chat, key: str = "replenishment:C90001:2026-11-03") -> str:
-    return chat.send("EXTERNAL: EXTERNAL_replenishment", "EXTERNAL_replenishment", entities={"key": key}, external=True)
+    return chat.send(
+        "EXTERNAL: EXTERNAL_replenishment", "EXTERNAL_replenishment", entities={"key": key}, external=True
+    )
 
 
 def orders(store: Engine) -> int:
@@ -53,7 +56,14 @@ def test_the_message_says_why_and_offers_every_answer(anna: Chat) -> None:
 
     assert shown == MESSAGE
     titles = [b["title"] for b in anna.last_buttons[0]]
-    assert titles == ["Yes, please", "Not now", "Remind me next week", "Less often", "Another channel", "Stop these messages"]
+    assert titles == [
+        "Yes, please",
+        "Not now",
+        "Remind me next week",
+        "Less often",
+        "Another channel",
+        "Stop these messages",
+    ]
 
 
 def test_yes_places_the_reorder_the_message_quoted(anna: Chat) -> None:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from dialogue.turn import turn_from_parse
 from crm.demo.catalog import CATALOG
 from crm.services.catalog import words_of
+from dialogue.turn import turn_from_parse
 from nlu.entities import PRODUCT_TERMS, SpacyEntityExtractor, model_names, regex_patterns
 from nlu.training_examples import nlu_files
 
