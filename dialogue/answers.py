@@ -53,9 +53,19 @@ _LEAVE = re.compile(
     r"^(?:forget it|forget about it|never ?mind|nvm|nevermind|cancel that|cancel it|scrap that|leave it|"
     r"skip it|skip|stop|stop it|quit|exit|abort|drop it|i changed my mind)\b[\s.!]*$"
 )
+# The same at the start of a longer message: "nah forget it, ill keep it", "actually leave it".
+_LEAVE_START = re.compile(
+    r"^(?:(?:no|nah|nope|ok|okay|oh|well)\s+)?(?:forget it|forget about it|never ?mind|nvm|nevermind|"
+    r"cancel that|scrap that|leave it|don'?t bother|dont worry about it|i changed my mind)\b"
+)
+# Words people put before their answer: "hmm no", "actually yes", "oh ok".
+_FILLER = re.compile(r"^(?:(?:hmm+|hm+|um+|uh+|erm|er|oh|ah|well|actually|so|right|ok so|okay so)[\s,.!]+)+")
 _UNDO = re.compile(
     r"^(?:undo|undo (?:that|it|this)|revert(?: that| it)?|reverse (?:that|it)|put it back|"
     r"that'?s not what i (?:meant|wanted|asked)|thats not what i (?:meant|wanted|asked)|not what i meant)\b"
+)
+_QUESTION_START = re.compile(
+    r"^(?:what|whats|when|where|wheres|how|hows|why|which|who|is|are|does|do|did|can|could|will|would|has|have)\b"
 )
 _BARE_STOP = re.compile(r"^\s*stop[\s.!]*$", re.IGNORECASE)
 _ORDINALS = {
@@ -66,14 +76,18 @@ _LATEST = re.compile(r"\b(?:latest|last|newest|most recent|recent one|the new on
 
 
 def classify(turn: Turn) -> Answer:
-    """What `turn` says as an answer to a yes/no question."""
-    words = turn.words
-    if _LEAVE.match(words):
+    """What `turn` says as an answer to a yes/no question.
+
+    The words decide first where they are unmistakable (a leading "no", "yes", "forget it");
+    the classifier's intent decides the rest.
+    """
+    words = _FILLER.sub("", turn.words)
+    if _LEAVE.match(words) or _LEAVE_START.match(words):
         return Answer.LEAVE
     if _UNDO.match(words):
         return Answer.UNDO
     by_intent = _INTENT_ANSWERS.get(turn.intent)
-    if by_intent in (Answer.LEAVE, Answer.UNDO, Answer.NOT_NOW, Answer.LATER):
+    if by_intent in (Answer.LEAVE, Answer.UNDO):
         return by_intent
     if _NOT_NOW.search(words):
         return Answer.NOT_NOW
@@ -96,12 +110,14 @@ def plain_yes(turn: Turn) -> bool:
     """
     if turn.intent == "affirm" and not is_question(turn):
         return True
-    return classify(turn) is Answer.YES and len(turn.words.split()) <= 5 and not is_question(turn)
+    words = _FILLER.sub("", turn.words)
+    return classify(turn) is Answer.YES and len(words.split()) <= 5 and not is_question(turn)
 
 
 def said_leave(turn: Turn) -> bool:
-    """ "forget it", "never mind", "stop" said as the whole message: leaving, whatever the classifier says."""
-    return bool(_LEAVE.match(turn.words))
+    """ "forget it", "never mind", "stop" said in so many words: leaving, whatever the classifier says."""
+    words = _FILLER.sub("", turn.words)
+    return bool(_LEAVE.match(words) or _LEAVE_START.match(words))
 
 
 def is_bare_stop(text: str) -> bool:
@@ -130,3 +146,8 @@ def pick(turn: Turn, options: Sequence[str]) -> str | None:
 
 def is_question(turn: Turn) -> bool:
     return turn.text.rstrip().endswith("?")
+
+
+def sounds_like_question(turn: Turn) -> bool:
+    """Ends with a question mark, or starts like one ("how long till my bank shows it")."""
+    return is_question(turn) or bool(_QUESTION_START.match(turn.words))

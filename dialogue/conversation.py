@@ -120,6 +120,21 @@ class Conversation:
         self.state.pending = Pending(flow, step, question, list(buttons), dict(data or {}), asked)
         self.say(question, buttons)
 
+    def offer(
+        self,
+        flow: str,
+        step: str,
+        question: str,
+        buttons: Sequence[Button] = (),
+        data: dict[str, Any] | None = None,
+    ) -> None:
+        """An optional follow-up question ("shall I book it?"): asked only when nothing else is open.
+
+        Answering a digression must not replace the question the customer is in the middle of.
+        """
+        if self.state.pending is None:
+            self.ask(flow, step, question, buttons, data)
+
     def done(self) -> None:
         """The flow needs no answer any more."""
         self.state.pending = None

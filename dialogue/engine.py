@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from crm.db import StoreError
 from dialogue import answers, flows
-from dialogue.answers import Answer
+from dialogue.answers import Answer, is_question, sounds_like_question
 from dialogue.conversation import BotMessage, Context, Conversation
 from dialogue.flows import fallback, handoff, preferences, proactive, undo
 from dialogue.registry import HANDLERS, RESUMERS
@@ -49,6 +49,67 @@ _SAME_REQUEST = {
 }
 # While a person is awaited, a description of the problem is for that person, not a new case.
 _DETAILS_WHILE_WAITING = frozenset({"complaint", "identify", "review"})
+_FOLLOW_UP = re.compile(
+    r"^(?:and|also|plus|what about|how about|same for|what if|is it|is that|does it|do they|and is|and how)\b"
+)
+_I_MEANT = re.compile(r"^(?:no+,?\s*|sorry,?\s*|oops,?\s*)*i meant\b|^no+,?\s+(?:order\s+)?#?\d")
+_SURE = 0.6
+_SHORT = 8  # words: "how long till my bank shows it?" right after an answer follows it up
+_WAIT_QUESTION = re.compile(
+    r"\b(?:how long|how much longer|when will (?:someone|somebody|a person|an agent)|"
+    r"any(?:one|body) there|still waiting)\b"
+)
+# Requests about one order: an order number alone continues them.
+_ABOUT_AN_ORDER = frozenset(
+    {
+        "track_order",
+        "delivery_period",
+        "check_invoice",
+        "get_invoice",
+        "track_refund",
+        "get_refund",
+        "cancel_order",
+    }
+)
+# What someone may say about one named order.
+_ORDER_REQUESTS = _ABOUT_AN_ORDER | {
+    "complaint",
+    "return_item",
+    "not_received",
+    "change_order",
+    "double_charge",
+}
+# What is no request of its own to follow up on.
+_NOT_FOLLOWED = frozenset(
+    {
+        "greet",
+        "goodbye",
+        "thank",
+        "affirm",
+        "deny",
+        "not_now",
+        "remind_later",
+        "never_mind",
+        "undo",
+        "help",
+        "bot_challenge",
+        "choose",
+        "identify",
+        "contact_human_agent",
+    }
+)
+_ORDER_IT = re.compile(r"\b(?:order|get|buy|send|reorder)\b.{0,20}\b(?:it|them|one|that|those|some|more)\b")
+_ACKNOWLEDGED = re.compile(
+    r"^(?:ok+|okay|k|kk|cool|great|good to know|fine|alright|noted|got it|perfect|thanks|thank you|thx|ta|"
+    r"cheers|no worries|no rush|i'?m fine|im fine|i mean i'?m fine|i mean im fine|all good|that'?s all|"
+    r"thats all|no it'?s fine|no its fine|nah it'?s fine|nah its fine|fair enough|understood|makes sense)\b"
+)
+# Words that make "ok, so what date will it come" a question, not an acknowledgement.
+_ASKS = re.compile(
+    r"\b(?:what|whats|what's|when|whens|where|wheres|where's|how|hows|why|which|who|has|have|is|are|does|do|"
+    r"can|could|will|would)\b"
+)
+_THANKS = re.compile(r"\b(?:thanks|thank you|thx|ta|cheers|ty)\b")
 _ABOUT_IT = re.compile(r"\b(?:it|that|this|invoice|copy|receipt|pdf|one)\b")
 _NO_SECOND_REQUEST = frozenset({"greet", "thank", "goodbye", "affirm", "deny"})
 
@@ -100,6 +161,8 @@ def _turn(conversation: Conversation, turn: Turn) -> None:
     if answer is Answer.UNDO and (pending is None or pending.flow != undo.FLOW):
         undo.start(conversation, turn)
         return
+    if pending is None and acknowledgement(conversation, turn):
+        return
     if pending is None:
         dispatch(conversation, in_context(conversation, turn))
         follow_up(conversation)
@@ -127,7 +190,7 @@ def _turn(conversation: Conversation, turn: Turn) -> None:
         follow_up(conversation)
         return
     # Not an answer to the question: answer what was asked, then come back to the question.
-    if turn.is_miss:
+    if turn.is_miss and pending.flow != fallback.CLARIFY:
         fallback.unclear_answer(conversation, turn, pending)
         return
     dispatch(conversation, in_context(conversation, turn))
@@ -164,19 +227,74 @@ def dispatch(conversation: Conversation, turn: Turn) -> None:
         if handler is None:
             fallback.clarify(conversation, turn)
             return
+        state.focus.topic = None  # the handler says what this answer was about, if it matters
         handler(conversation, replace(turn, intent=intent, requests=(intent,)))
+        if intent not in _NOT_FOLLOWED:
+            state.last_intent = intent
 
 
 def in_context(conversation: Conversation, turn: Turn) -> Turn:
     """The message read against what was just discussed.
 
-    "Can you email it to me" right after an invoice asks for the invoice, not for all our
-    messages by email from now on.
+    - "Can you email it to me" right after an invoice asks for the invoice, not for all our
+      messages by email from now on.
+    - "and for 1002345?", "what about express?", "no I meant order 1002341": the same request
+      again, about something else, when the message alone says too little.
+    - An order number on its own, from a customer who is logged in, asks about that order.
     """
-    topic = conversation.state.focus.topic
-    if topic == "invoice" and turn.intent == "set_preferred_channel" and _ABOUT_IT.search(turn.words):
+    state = conversation.state
+    if (
+        state.focus.topic == "invoice"
+        and turn.intent == "set_preferred_channel"
+        and _ABOUT_IT.search(turn.words)
+    ):
         return replace(turn, intent="get_invoice", requests=("get_invoice",))
+    if state.focus.topic == "product" and _ORDER_IT.search(turn.words) and turn.intent != "cancel_order":
+        # "ok order them again for me" right after a product's price: that product, to order.
+        return replace(turn, intent="reorder_usual", requests=("reorder_usual",))
+    if state.handoff and _WAIT_QUESTION.search(turn.words) and not turn.order_number:
+        # In the queue, "how long will it take?" asks about the wait, not about a parcel.
+        return replace(turn, intent="ask_wait_time", requests=("ask_wait_time",))
+    last = state.last_intent
+    unsure = turn.is_miss or turn.confidence < _SURE or turn.intent == "identify"
+    short_question = sounds_like_question(turn) and len(turn.words.split()) <= _SHORT
+    if (
+        last
+        and unsure
+        and (
+            _FOLLOW_UP.match(turn.words)
+            or short_question
+            or (_I_MEANT.match(turn.words) and turn.order_number)
+        )
+    ):
+        return replace(turn, intent=last, requests=(last,))
+    who = conversation.who()
+    about_that_order = (turn.intent == "identify" or turn.is_miss) and turn.order_number and not turn.email
+    if about_that_order and who is not None and who.has_account_access:
+        # "order 1002193 - you sent me the wrong item!!": the likeliest request about that order;
+        # an order number alone continues the last one, or asks where the order is.
+        guess = next(
+            (name for name, score in turn.ranking[:1] if name in _ORDER_REQUESTS and score >= 0.2), None
+        )
+        intent = guess or (last if last in _ABOUT_AN_ORDER else "track_order")
+        return replace(turn, intent=intent, requests=(intent,))
     return turn
+
+
+def acknowledgement(conversation: Conversation, turn: Turn) -> bool:
+    """ "good to know, thanks", "ok cool ta": the customer is done with the answer. True when answered.
+
+    Only a plain acknowledgement: one that asks the same again ("ok, and when does it arrive?") or
+    something new is a request like any other.
+    """
+    words = turn.words
+    if not _ACKNOWLEDGED.match(words) or is_question(turn) or _ASKS.search(words):
+        return False
+    thanked = bool(_THANKS.search(words))
+    if not (thanked or turn.is_miss or turn.intent == conversation.state.last_intent):
+        return False
+    conversation.say("You're welcome, glad that helped. What else can I do for you?")
+    return True
 
 
 def follow_up(conversation: Conversation) -> None:

@@ -74,6 +74,8 @@ class DialogueState:
     proactive: dict[str, Any] | None = None
     # The waiting handoff case of this conversation, if any.
     handoff: str | None = None
+    # The request answered last: "and for order 1002345?" asks the same about another order.
+    last_intent: str | None = None
     version: int = STATE_VERSION
 
     def to_dict(self) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.base import ExecutableOption
 
-from crm.models import Customer, Order, OrderLine, OrderStatus, Product, ProductKind
+from crm.models import Customer, Invoice, Order, OrderLine, OrderStatus, Product, ProductKind
 
 # Order numbers the shop hands out itself: seven digits (imported retail invoices have six).
 SHOP_NUMBER_LOW, SHOP_NUMBER_HIGH = "1000000", "9999999"
@@ -48,6 +48,13 @@ class OrderRepository:
             .order_by(Order.placed_at.desc(), Order.id.desc())
             .limit(limit)
         ).all()
+
+    def order_number_of_invoice(self, customer_id: int, invoice_number: str) -> str | None:
+        return self._session.scalar(
+            select(Order.number)
+            .join(Invoice, Invoice.order_id == Order.id)
+            .where(Invoice.number == invoice_number, Order.customer_id == customer_id)
+        )
 
     def count_for(self, customer_id: int) -> int:
         return self._session.scalar(select(func.count()).where(Order.customer_id == customer_id)) or 0

@@ -71,6 +71,12 @@ _FILLER = frozenset(
         "hi",
         "hello",
         "about",
+        "sell",
+        "stock",
+        "carry",
+        "got",
+        "ur",
+        "u",
     ]
 )
 # What customers call things -> words of the catalogue's names.
@@ -95,8 +101,16 @@ _SYNONYMS = {
     "filters": "filter",
     "descaling": "descaler",
     "descale": "descaler",
+    "robovac": "robot",
+    "robo": "robot",
+    "roomba": "robot",
+    "purifyer": "purifier",
 }
 _MIN_SIMILARITY = 0.8
+_SERVICE_WORDS = frozenset({"service", "servicing", "maintenance", "check", "repair", "visit"})
+# At least one word of what the product is (or a typo of one): words after "for" and the
+# category alone don't name a product.
+_MIN_HITS = 0.75
 
 
 @dataclass(frozen=True)
@@ -147,11 +161,16 @@ def match_products(
         return ()
     with uow:
         candidates = uow.products.by_ids(list(among)) if among is not None else uow.products.all()
+        if not _SERVICE_WORDS & set(wanted):
+            # "the coffee machine" is the machine, not its annual service.
+            candidates = [p for p in candidates if p.kind is not ProductKind.SERVICE]
         scored = [(score, product) for product in candidates if (score := _score(wanted, product)) > 0]
         if not scored:
             return ()
-        best = max(score for score, _ in scored)
-        top = [product for score, product in scored if score >= best - 0.01]
+        # Every product named as fully as the best one ("the vacuum": both vacuums), the shorter
+        # names first.
+        best = max(int(score) for score, _ in scored)
+        top = [product for score, product in scored if int(score) >= best]
         # "capsules" also matches the "capsule coffee machine": asked by a consumable's name,
         # people mean the consumable.
         if any(p.kind is ProductKind.CONSUMABLE for p in top) and not {"machine", "device"} & set(wanted):
@@ -159,6 +178,12 @@ def match_products(
         top.sort(key=lambda p: (len(p.name), p.id))
         names = _device_names(uow, top)
         return tuple(view(p, names.get(p.for_product_id or 0)) for p in top[:limit])
+
+
+def product_by_id(uow: UnitOfWork, product_id: int) -> ProductView | None:
+    with uow:
+        product = uow.products.by_id(product_id)
+        return view(product, None) if product else None
 
 
 def supplies_for_customer(uow: UnitOfWork, customer_id: int) -> tuple[DeviceSupplies, ...]:
@@ -176,36 +201,71 @@ def supplies_for_customer(uow: UnitOfWork, customer_id: int) -> tuple[DeviceSupp
 
 
 def recommend(uow: UnitOfWork, customer_id: int | None, text: str, limit: int = 3) -> Recommendation:
-    """Simple, explainable suggestions from the catalogue.
+    """Simple, explainable suggestions from the catalogue (services are booked, not suggested).
 
-    A named kind of product ("which capsules", "a vacuum") narrows to that; otherwise a known
-    customer gets what fits their devices and they have not bought yet; a visitor gets our
-    best sellers.
+    A named device ("for my air purifier") gets what goes with it: its supplies and accessories.
+    Another named kind of product ("which capsules") narrows to that kind. Otherwise a known
+    customer gets what fits their devices and they have not bought yet, and a visitor gets our
+    best sellers in the category they mention, or overall.
     """
-    named = match_products(uow, text, limit=10)
+    named = [p for p in match_products(uow, text, limit=10) if p.kind is not ProductKind.SERVICE]
     with uow:
         popularity = uow.products.popularity()
+        catalogue = [p for p in uow.products.all() if p.kind is not ProductKind.SERVICE]
+
+        def ranked(products: list[Product]) -> list[Product]:
+            return sorted(products, key=lambda p: (-popularity.get(p.id, 0), p.id))
+
+        named_devices = {p.id for p in named if p.kind is ProductKind.DEVICE}
+        if named_devices and not _wants_a_device(text):
+            device_names = {p.id: p.name for p in named if p.id in named_devices}
+            goes_with = [
+                p
+                for p in catalogue
+                if p.for_product_id in named_devices
+                or (
+                    p.kind is ProductKind.OTHER
+                    and p.category in {q.category for q in named if q.id in named_devices}
+                )
+            ]
+            items = tuple(view(p, device_names.get(p.for_product_id or 0)) for p in ranked(goes_with)[:limit])
+            if items:
+                return Recommendation(items, f"what goes with the {', '.join(sorted(device_names.values()))}")
         if named:
-            pool = sorted(named, key=lambda p: -popularity.get(p.id, 0))
-            return Recommendation(tuple(pool[:limit]), f"our most popular {_plural_category(named)}")
+            pool = [p for p in catalogue if p.id in {n.id for n in named}]
+            return Recommendation(
+                tuple(view(p, None) for p in ranked(pool)[:limit]),
+                f"our most popular {_plural_category(named)}",
+            )
         if customer_id is not None:
             devices = {product.id: product for _, product in uow.devices.for_customer(customer_id)}
             bought = {product.id for product, *_ in uow.orders.consumable_lines(customer_id)}
-            fitting = [p for p in uow.products.consumables_for(list(devices)) if p.id not in bought]
-            extras = [
+            categories = {d.category for d in devices.values()}
+            pool = [
                 p
-                for p in uow.products.all()
-                if p.kind is ProductKind.OTHER and p.category in {d.category for d in devices.values()}
+                for p in catalogue
+                if (p.for_product_id in devices and p.id not in bought)
+                or (p.kind is ProductKind.OTHER and p.category in categories)
             ]
-            pool_products = sorted(fitting + extras, key=lambda p: -popularity.get(p.id, 0))
-            if pool_products:
+            if pool:
                 names = {d.id: d.name for d in devices.values()}
-                items = tuple(view(p, names.get(p.for_product_id or 0)) for p in pool_products[:limit])
-                device_names = ", ".join(sorted(d.name for d in devices.values()))
-                return Recommendation(items, f"these go with your {device_names}")
-        devices_only = [p for p in uow.products.all() if p.kind is ProductKind.DEVICE]
-        top = sorted(devices_only, key=lambda p: -popularity.get(p.id, 0))[:limit]
-        return Recommendation(tuple(view(p, None) for p in top), "our best-selling machines")
+                items = tuple(view(p, names.get(p.for_product_id or 0)) for p in ranked(pool)[:limit])
+                return Recommendation(items, f"these go with your {', '.join(sorted(names.values()))}")
+        category = next((c for c in {p.category for p in catalogue} if c in words_of(text)), None)
+        if category is not None:
+            in_category = [p for p in catalogue if p.category == category]
+            return Recommendation(
+                tuple(view(p, None) for p in ranked(in_category)[:limit]), f"popular in {category}"
+            )
+        devices_only = [p for p in catalogue if p.kind is ProductKind.DEVICE]
+        return Recommendation(
+            tuple(view(p, None) for p in ranked(devices_only)[:limit]), "our best-selling machines"
+        )
+
+
+def _wants_a_device(text: str) -> bool:
+    """ "which coffee machine should I buy" asks for a device; "what do I need for my machine" does not."""
+    return not re.search(r"\b(?:for|with|go with|goes with|fit|fits|need)\b", text.lower())
 
 
 def view(product: Product, fits: str | None) -> ProductView:
@@ -213,23 +273,30 @@ def view(product: Product, fits: str | None) -> ProductView:
 
 
 def _score(wanted: Sequence[str], product: Product) -> float:
-    """Share of the product's distinctive words the text mentions, typos forgiven."""
-    name_words = set(words_of(product.name))
+    """How well the text names this product, typos forgiven; 0 when it names it too little.
+
+    A name says what the product is and then what it is for ("Descaler | for capsule machines"):
+    "capsules" names the capsules, not the descaler made for capsule machines.
+    """
+    head, _, tail = product.name.lower().partition(" for ")
+    is_words = set(words_of(head))
+    for_words = set(words_of(tail)) - is_words
     hits = 0.0
     for word in set(wanted):
-        if word in name_words:
+        if word in is_words:
             hits += 1
-        elif len(word) >= 4 and any(
-            SequenceMatcher(None, word, candidate).ratio() >= _MIN_SIMILARITY for candidate in name_words
-        ):
+        elif len(word) >= 4 and any(similar(word, candidate) for candidate in is_words):
             hits += 0.8
-        elif word == product.category.lower():
-            # "the vacuum" means the vacuum cleaner before its dust bags.
-            hits += 0.4
-    if hits == 0:
+        elif word in for_words or word == product.category.lower():
+            hits += 0.3
+    if hits < _MIN_HITS:
         return 0.0
     # Mentioning more of the name wins; a shorter name with the same hits is the closer match.
-    return hits + hits / (len(name_words) + 1)
+    return hits + hits / (len(is_words | for_words) + 1)
+
+
+def similar(word: str, candidate: str) -> bool:
+    return SequenceMatcher(None, word, candidate).ratio() >= _MIN_SIMILARITY
 
 
 def _device_names(uow: UnitOfWork, products: Sequence[Product]) -> dict[int, str]:

@@ -14,6 +14,7 @@ from crm.uow import UnitOfWork
 
 @dataclass(frozen=True)
 class DeviceServiceView:
+    product_id: int
     name: str
     serial: str
     purchased_on: date
@@ -42,6 +43,12 @@ def service_status(uow: UnitOfWork, customer_id: int) -> tuple[DeviceServiceView
             for device, product in uow.devices.for_customer(customer_id)
         ]
     return tuple(sorted(views, key=lambda v: (v.next_service_on is None, v.next_service_on or date.max)))
+
+
+def owned_products(uow: UnitOfWork, customer_id: int) -> tuple[int, ...]:
+    """The catalogue ids of the customer's devices (what "the machine" can mean)."""
+    with uow:
+        return tuple(product.id for _, product in uow.devices.for_customer(customer_id))
 
 
 def book_service(
@@ -89,6 +96,7 @@ def _view(device: Device, product: Product, service: Product | None) -> DeviceSe
     base = device.last_service_on or device.purchased_on
     interval = product.service_interval_days
     return DeviceServiceView(
+        product_id=product.id,
         name=product.name,
         serial=device.serial,
         purchased_on=device.purchased_on,

@@ -27,6 +27,12 @@ class OrderInvoicesView:
     invoices: tuple[InvoiceView, ...]  # empty until the order is paid: invoices are issued on payment
 
 
+def order_of_invoice(uow: UnitOfWork, customer_id: int, invoice_number: str) -> str | None:
+    """The number of the customer's order that invoice `invoice_number` belongs to (None: not theirs)."""
+    with uow:
+        return uow.orders.order_number_of_invoice(customer_id, invoice_number.strip().upper())
+
+
 def order_invoices(uow: UnitOfWork, customer_id: int, number: str | None = None) -> OrderInvoicesView:
     """The invoices of the customer's latest (or named) order; `OrderNotFound` if there is none."""
     with uow:

@@ -95,11 +95,12 @@ def restore_preferences(uow: UnitOfWork, customer_id: int, snapshot: Preferences
 
 
 def message_less_often(uow: UnitOfWork, customer_id: int) -> FrequencyChange:
-    """Halves the weekly cap on proactive messages, never below one (stopping is its own intent)."""
+    """Halves the weekly cap on proactive messages, not below one (stopping is its own intent)."""
     with uow:
         prefs = _preferences_of(uow, customer_id)
         before = prefs.max_proactive_per_week
-        prefs.max_proactive_per_week = max(MIN_PER_WEEK, before // 2)
+        # Never raised: someone at 0 a week stays at 0.
+        prefs.max_proactive_per_week = min(before, max(MIN_PER_WEEK, before // 2))
         change = FrequencyChange(before=before, after=prefs.max_proactive_per_week)
         uow.commit()
         return change

@@ -6,12 +6,18 @@ import re
 from collections.abc import Sequence
 
 from crm.services.catalog import ProductView, match_products
+from crm.services.devices import owned_products
 from crm.services.errors import OrderNotFound
+from crm.services.identity import is_legacy_order_number
 from crm.services.orders import OrderStatusView, normalise_number, order_status, recent_orders
 from dialogue.conversation import Button, Conversation, Who, request_of
 from dialogue.texts import ACCOUNT_NEEDS_LOGIN
 from dialogue.turn import Turn
 
+# "my last order", "the latest delivery": the newest order.
+LATEST_ORDER = re.compile(
+    r"\b(?:last|latest|recent|newest|most recent) (?:order|purchase|delivery|parcel|package)\b"
+)
 # "it", "that order", "the machine": the message leans on what was said before.
 _REFERS_BACK = re.compile(r"\b(?:it|its|it's|that|this|them|those|these|the order|that order|the same)\b")
 
@@ -62,7 +68,12 @@ def order_or_latest(conversation: Conversation, turn: Turn, who: Who) -> OrderSt
     try:
         view = order_status(conversation.uow(), who.customer_id, number)
     except OrderNotFound:
-        if number is not None:
+        if number is not None and is_legacy_order_number(number):
+            conversation.say(
+                f"Order {number} has a six-digit number from our previous shop system, whose orders aren't "
+                "linked to accounts here. A colleague can look it up for you: just ask for a person."
+            )
+        elif number is not None:
             conversation.say(
                 f"I couldn't find an order {number} on your account. Could you check the number?"
             )
@@ -94,10 +105,14 @@ def refers_back(turn: Turn) -> bool:
 
 
 def product_in(
-    conversation: Conversation, turn: Turn, views: Sequence[OrderStatusView]
+    conversation: Conversation, turn: Turn, views: Sequence[OrderStatusView], *, devices: bool = False
 ) -> ProductView | None:
-    """The product of these orders that the message names ("the crushed capsules"), if exactly one fits."""
+    """The product of these orders (or, with `devices`, of the customer's devices) that the message
+    names ("the crushed capsules", "the coffee machine"), if exactly one fits."""
     ids = {line.product_id for view in views for line in view.lines}
+    who = conversation.who()
+    if devices and who is not None and who.has_account_access:
+        ids |= set(owned_products(conversation.uow(), who.customer_id))
     if not ids:
         return None
     found = match_products(conversation.uow(), turn.text, among=ids, limit=2)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from crm.models import CaseKind
@@ -11,6 +12,7 @@ from crm.services.orders import OrderStatusView
 from dialogue.answers import Answer, classify, pick, plain_yes
 from dialogue.conversation import Conversation, Who, yes_no_buttons
 from dialogue.flows.common import (
+    LATEST_ORDER,
     allowed,
     candidate_orders,
     order_buttons,
@@ -25,6 +27,14 @@ from dialogue.turn import Turn
 
 FLOW = "complaint"
 NO_ORDER = "none"
+_NOT_AN_ORDER = re.compile(
+    r"\b(?:not (?:about )?an order|no order|not an order|"
+    r"about (?:your|the) (?:support|service|staff|website|app|shop))\b"
+)
+# "no it's fine, just letting you know": feedback, not a request for a case.
+_JUST_TELLING = re.compile(
+    r"\b(?:just (?:letting|telling) (?:you|u) know|just fyi|no need for a case|it'?s fine)\b"
+)
 
 
 @handles("complaint")
@@ -48,10 +58,15 @@ def _locate(
     number = turn.order_number or (who.only_order if who.only_order else None)
     if number and not allowed(conversation, who, number):
         return
-    product = product_in(conversation, turn, views)
+    product = product_in(conversation, turn, views, devices=True)
     if number is None and product is not None:
         holding = orders_with(views, product.id)
-        number = holding[0].number if holding else None
+        if not holding:  # a device bought long ago: the complaint is about the device itself
+            _confirm(conversation, {**data, "order": None, "product_id": product.id, "product": product.name})
+            return
+        number = holding[0].number
+    if number is None and views and LATEST_ORDER.search(turn.words):
+        number = views[0].number
     if number is None and conversation.state.focus.order and not turn.text.startswith("/"):
         number = conversation.state.focus.order
     if number is None:
@@ -108,16 +123,34 @@ def resume(conversation: Conversation, turn: Turn, pending: Pending) -> bool:
         conversation.done()
         return False
     data = dict(pending.data)
+    if pending.step == "describe":
+        # What is wrong, in the customer's words, about the order we were talking about.
+        if turn.is_button or classify(turn) in (Answer.NO, Answer.NOT_NOW):
+            conversation.done()
+            conversation.say(f"{NOTHING_CHANGED} Just tell me if something goes wrong with it.")
+            return True
+        _confirm(
+            conversation,
+            {**data, "text": turn.text, "topic": topic_of(turn.text), "product_id": None, "product": None,
+             "free_text": False},
+        )  # fmt: skip
+        return True
     if pending.step == "which_order":
         options = [str(o) for o in data.get("options") or []]
+        if _JUST_TELLING.search(turn.words):
+            conversation.done()
+            conversation.say(
+                "Thanks for letting us know. I haven't opened a case; tell me if you'd like one."
+            )
+            return True
         chosen = pick(turn, options)
-        if chosen is None and turn.intent == "choose":
+        if chosen is None and (turn.intent == "choose" or _NOT_AN_ORDER.search(turn.words)):
             chosen = NO_ORDER
         if chosen is None and classify(turn) is Answer.NO:
             chosen = NO_ORDER
         if chosen is None:
             views = candidate_orders(conversation, who)
-            product = product_in(conversation, turn, views)
+            product = product_in(conversation, turn, views, devices=True)
             holding = orders_with(views, product.id) if product else []
             if holding:
                 chosen = holding[0].number

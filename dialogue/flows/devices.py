@@ -49,7 +49,7 @@ def service_due(conversation: Conversation, turn: Turn) -> None:
     others = [d for d in devices if d.serial != device.serial]
     if others and _named(conversation, turn, devices) is None:
         conversation.say("Also: " + " ".join(_due_text(conversation, who, d) for d in others[:2]))
-    _offer(conversation, device, None)
+    _offer(conversation, device, None, soft=True)
 
 
 @handles("book_service")
@@ -92,7 +92,9 @@ def warranty(conversation: Conversation, turn: Turn) -> None:
             "automatically; tell me if one is missing."
         )
         return
-    chosen = [d for d in devices if d is _named(conversation, turn, devices)] or devices
+    named = _named(conversation, turn, devices) or _focused(conversation, devices)
+    chosen = [named] if named else devices
+    conversation.state.focus.device = chosen[0].serial  # "book it in" next means this one
     today = conversation.today(who)
     lines = []
     for d in chosen[:3]:
@@ -121,14 +123,16 @@ def _due_text(conversation: Conversation, who: Who, device: DeviceServiceView) -
     return f"Your {device.name} ({basis}) is due for its service on {when}, in {days} days."
 
 
-def _offer(conversation: Conversation, device: DeviceServiceView, wish: str | None) -> None:
+def _offer(
+    conversation: Conversation, device: DeviceServiceView, wish: str | None, *, soft: bool = False
+) -> None:
     conversation.state.focus.device = device.serial
     price = (
         f" ({device.service_name}, {money(device.service_price, 'EUR')})"
         if device.service_price and device.service_name
         else ""
     )
-    conversation.ask(
+    (conversation.offer if soft else conversation.ask)(
         FLOW,
         "offer",
         f"Shall I ask our service team to book the service{price} for your {device.name}"
@@ -194,9 +198,9 @@ def resume(conversation: Conversation, turn: Turn, pending: Pending) -> bool:
 def _named(
     conversation: Conversation, turn: Turn, devices: list[DeviceServiceView]
 ) -> DeviceServiceView | None:
-    found = match_products(conversation.uow(), turn.text, limit=3)
-    names = {p.name for p in found}
-    return next((d for d in devices if d.name in names), None)
+    """The customer's device the message names ("my coffee machine"), among the ones they own."""
+    found = match_products(conversation.uow(), turn.text, among=[d.product_id for d in devices], limit=1)
+    return next((d for d in devices if found and d.product_id == found[0].id), None)
 
 
 def _focused(conversation: Conversation, devices: list[DeviceServiceView]) -> DeviceServiceView | None:

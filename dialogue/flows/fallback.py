@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import re
 
+from dialogue.answers import Answer, classify, pick
 from dialogue.conversation import Conversation
 from dialogue.flows import handoff
-from dialogue.state import Pending
+from dialogue.registry import HANDLERS, resumes
+from dialogue.state import Pending, Request
 from dialogue.turn import OUT_OF_SCOPE, Turn
 
+CLARIFY = "clarify"
 # Intents that only make sense as answers, or are no topic: never offered back as a guess.
 _NOT_OFFERED = frozenset(
     {
@@ -108,15 +111,47 @@ def clarify(conversation: Conversation, turn: Turn) -> None:
         return
     guesses = likeliest(turn, 2)
     if guesses:
-        conversation.say(
+        # Asked as a question: "yes" means the first guess, "the second" the other, both about
+        # what the customer wrote (its order number, its product).
+        conversation.offer(
+            CLARIFY,
+            "guess",
             "Sorry, I'm not sure I understood. Did you mean one of these?",
             [{"title": LABELS[intent], "payload": f"/{intent}"} for intent in guesses],
+            data={"guesses": guesses, "text": turn.text, "entities": turn.entities, "leaving": "that"},
         )
+        if conversation.state.pending is None or conversation.state.pending.flow != CLARIFY:
+            conversation.say(
+                "Sorry, I'm not sure I understood. Did you mean one of these?",
+                [{"title": LABELS[intent], "payload": f"/{intent}"} for intent in guesses],
+            )
     else:
         # Nothing to guess from (the language service may be down): words, never an empty menu.
         conversation.say(
             f"Sorry, I don't understand that yet. I can help with {TOPICS}. Could you say it another way?"
         )
+
+
+@resumes(CLARIFY)
+def resume_guess(conversation: Conversation, turn: Turn, pending: Pending) -> bool:
+    guesses = [str(g) for g in pending.data.get("guesses") or []]
+    chosen = pick(turn, guesses)
+    answer = classify(turn)
+    if chosen is None and answer is Answer.YES and guesses:
+        chosen = guesses[0]
+    if chosen is None:
+        if answer in (Answer.NO, Answer.NOT_NOW):
+            conversation.done()
+            conversation.say("OK. Could you tell me in other words what you need?")
+            return True
+        conversation.done()
+        return False  # something else: answered as a new message
+    conversation.done()
+    from dialogue.engine import turn_of  # the engine imports the flows
+
+    entities = {name: list(values) for name, values in (pending.data.get("entities") or {}).items()}
+    HANDLERS[chosen](conversation, turn_of(Request(chosen, str(pending.data.get("text") or ""), entities)))
+    return True
 
 
 def unclear_answer(conversation: Conversation, turn: Turn, pending: Pending) -> None:

@@ -19,6 +19,9 @@ from dialogue.texts import ANYTHING_ELSE
 from dialogue.turn import Turn
 
 OFFER = "offer_human"
+_A_PERSON = re.compile(
+    r"\b(?:speak|talk|chat)\b.*\b(?:agent|human|person|someone|somebody|representative|rep|advisor|staff)\b"
+)
 WITHDRAW = "withdraw_handoff"
 _WITHDRAW = re.compile(
     r"\b(?:(?:don'?t|dont|do not|no longer|not) need (?:a|the|an) (?:person|human|agent|colleague|someone)|"
@@ -34,6 +37,10 @@ def ask_for_person(conversation: Conversation, turn: Turn) -> None:
 
 @handles("contact_customer_service")
 def contact_details(conversation: Conversation, turn: Turn) -> None:
+    if _A_PERSON.search(turn.words):
+        # "I want to speak with a customer service agent": that is asking for a person.
+        queue(conversation, HandoffReason.CUSTOMER_ASKED, turn.text)
+        return
     conversation.say(
         f"You can reach our customer care team by phone on {SHOP_CONTACT.phone} or by email at "
         f"{SHOP_CONTACT.email}. We're there {opening_hours_text()}. Emails are answered within one "
@@ -44,6 +51,7 @@ def contact_details(conversation: Conversation, turn: Turn) -> None:
             conversation,
             reason="customer_asked",
             question="Or shall I put you through to a colleague here in the chat?",
+            soft=True,
         )
 
 
@@ -102,8 +110,15 @@ def queue_text(conversation: Conversation, view: QueueView) -> str:
 
 
 def offer(
-    conversation: Conversation, *, reason: str, question: str = "Would you like to talk to a person?"
+    conversation: Conversation,
+    *,
+    reason: str,
+    question: str = "Would you like to talk to a person?",
+    soft: bool = False,
 ) -> None:
+    """Offers a person; a `soft` offer (a suggestion, not the answer) never replaces an open question."""
+    if soft and conversation.state.pending is not None:
+        return
     conversation.ask(
         OFFER,
         "offer",
@@ -163,7 +178,7 @@ def remind_if_waiting(conversation: Conversation, turn: Turn) -> None:
     if (
         state.handoff is None
         or turn.is_miss
-        or turn.intent in ("contact_human_agent", "ask_wait_time")
+        or turn.intent in ("contact_human_agent", "contact_customer_service", "ask_wait_time")
         or state.pending
     ):
         return

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from crm.models import CaseKind
 from crm.services.cases import open_case
-from crm.services.invoices import order_invoices
+from crm.services.invoices import order_invoices, order_of_invoice
 from dialogue.answers import Answer, classify, plain_yes
 from dialogue.conversation import Conversation, yes_no_buttons
 from dialogue.flows.common import order_or_latest, who_or_identify
@@ -28,6 +29,15 @@ def invoice(conversation: Conversation, turn: Turn) -> None:
     who = who_or_identify(conversation, turn)
     if who is None:
         return
+    named_invoice = turn.entity("invoice_number")
+    if named_invoice and not turn.order_number:
+        number = order_of_invoice(conversation.uow(), who.customer_id, named_invoice)
+        if number is None:
+            conversation.say(
+                f"I couldn't find an invoice {named_invoice.upper()} on your account. Could you check it?"
+            )
+            return
+        turn = replace(turn, entities={**turn.entities, "order_number": [number]})
     view = order_or_latest(conversation, turn, who)
     if view is None:
         return

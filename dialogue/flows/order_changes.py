@@ -31,6 +31,12 @@ from dialogue.texts import money
 from dialogue.turn import Turn
 
 FLOW = "order_change"
+ADDRESS_PREFIX = "New delivery address: "
+# "the address on my order", "order 1015024": one order, not the account's address book.
+_AN_ORDER = re.compile(r"\b(?:my|the|this|that|last|latest|current|an) (?:order|parcel|delivery|package)\b")
+_FUTURE = re.compile(r"\b(?:future|new|next|all my|default|account|profile)\b")
+# A house number or postcode next to letters: "12 Baker Street", "NW1 6XE", "75001 Paris".
+_LOOKS_LIKE_ADDRESS = re.compile(r"\b\d{1,5}[a-z]?\b.*[a-z]{3,}|[a-z]{3,}.*\b\d{1,5}[a-z]?\b", re.IGNORECASE)
 _VERB = {OrderAction.CANCEL: "cancelled", OrderAction.CHANGE: "changed"}
 # Words that only say "change my order": what is left is what should change.
 _GENERIC = frozenset(
@@ -124,10 +130,9 @@ def change(conversation: Conversation, turn: Turn) -> None:
 @handles("change_shipping_address")
 def change_address(conversation: Conversation, turn: Turn) -> None:
     who = conversation.who()
-    if who is not None and (
-        turn.order_number or refers_back(turn) or "order" in turn.words or who.only_order
-    ):
-        _start(conversation, turn, OrderAction.CHANGE, prefix="New delivery address: ")
+    about_an_order = turn.order_number or refers_back(turn) or _AN_ORDER.search(turn.words)
+    if who is not None and (about_an_order or who.only_order) and not _FUTURE.search(turn.words):
+        _start(conversation, turn, OrderAction.CHANGE, prefix=ADDRESS_PREFIX)
         return
     conversation.say(
         "To change your delivery address: log in on our website, open My account > Addresses, add the new "
@@ -145,7 +150,7 @@ def _start(conversation: Conversation, turn: Turn, action: OrderAction, *, prefi
         "prefix": prefix,
         "leaving": f"the {action.value} request",
     }
-    details = _details(turn.text)
+    details = _details(turn.text, address=bool(prefix))
     if details:
         data["details"] = details
     number = turn.order_number or who.only_order
@@ -239,8 +244,20 @@ def resume(conversation: Conversation, turn: Turn, pending: Pending) -> bool:
     if pending.step == "what":
         if turn.intent in _NOT_DETAILS and turn.confidence >= 0.85 and not _details(turn.text):
             return False
-        details = _details(turn.text) or turn.text.strip()
-        if not details or turn.is_button:
+        address = bool(data.get("prefix"))
+        details = _details(turn.text, address=address) or ("" if address else turn.text.strip())
+        if turn.is_button:
+            return False
+        if not details and address:
+            conversation.ask(
+                FLOW,
+                "what",
+                "That doesn't look like an address yet: please give the street and number, the postcode and "
+                "the town.",
+                data=data,
+            )
+            return True
+        if not details:
             return False
         view = check_order_action(conversation.uow(), who.customer_id, str(data["order"]), action)
         _confirm(conversation, view, {**data, "details": details, "free_text": False})
@@ -302,9 +319,14 @@ def _carry_out(conversation: Conversation, who: Who, data: dict[str, Any]) -> No
         conversation.say(f"I couldn't find an order {number} on your account any more.")
 
 
-def _details(text: str) -> str:
-    """What should change, from a message that may also say "change my order 1015213"."""
+def _details(text: str, *, address: bool = False) -> str:
+    """What should change, from a message that may also say "change my order 1015213".
+
+    A new delivery address must look like one: a house number or postcode and a street or town.
+    """
     if text.startswith("/"):
+        return ""
+    if address and not _LOOKS_LIKE_ADDRESS.search(re.sub(r"\b[Cc]?\d{6,7}\b", "", text)):
         return ""
     words = re.findall(r"[A-Za-z0-9'@.,-]+", text)
     content = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from crm.models import OrderStatus
-from crm.services.catalog import match_products
+from crm.services.catalog import match_products, product_by_id
 from crm.services.delivery import (
     DELIVERY_OPTIONS,
     OVERSEAS,
@@ -19,7 +19,7 @@ from crm.services.orders import OrderStatusView, count_orders, open_orders, rece
 from crm.services.refunds import CANCELLATION_POLICY, RETURN_WINDOW_DAYS, CancellationFee
 from crm.services.replenishment import usual_consumables
 from dialogue.conversation import Conversation, Who, yes_no_buttons
-from dialogue.flows.common import order_or_latest, who_or_identify
+from dialogue.flows.common import order_or_latest, refers_back, who_or_identify
 from dialogue.registry import handles
 from dialogue.texts import day, long_day, money
 from dialogue.turn import Turn
@@ -64,7 +64,8 @@ def track_order(conversation: Conversation, turn: Turn) -> None:
 
 @handles("delivery_period")
 def delivery_period(conversation: Conversation, turn: Turn) -> None:
-    if conversation.who() is None and not turn.order_number and not _PERSONAL.search(turn.words):
+    if not turn.order_number and not _PERSONAL.search(turn.words):
+        # "how long does delivery to the UK take?": the general answer, logged in or not.
         conversation.say(general_delivery_times())
         return
     track_order(conversation, turn)
@@ -135,6 +136,10 @@ def set_up_address(conversation: Conversation, turn: Turn) -> None:
 @handles("place_order")
 def place_order(conversation: Conversation, turn: Turn) -> None:
     products = match_products(conversation.uow(), turn.text, limit=1)
+    focus = conversation.state.focus
+    if not products and focus.product_id and (refers_back(turn) or re.search(r"\bone\b", turn.words)):
+        in_focus = product_by_id(conversation.uow(), focus.product_id)
+        products = (in_focus,) if in_focus else ()
     if products:
         product = products[0]
         conversation.state.focus.product_id, conversation.state.focus.product = product.id, product.name
@@ -219,8 +224,8 @@ def _offer_late_case(conversation: Conversation, view: OrderStatusView, estimate
     conversation.state.focus.order = view.number
     from dialogue.flows import complaints
 
-    check_by = add_working_days(estimate.latest or conversation.today(), 2)
-    conversation.ask(
+    check_by = add_working_days(max(estimate.latest or conversation.today(), conversation.today()), 2)
+    conversation.offer(
         complaints.FLOW,
         "confirm",
         f"Shall I open a case about the late delivery of order {view.number}, so our team chases "

@@ -37,8 +37,13 @@ _CHANNEL_BUTTONS = [
     {"title": "Email", "payload": '/set_preferred_channel{"channel":"email"}'},
 ]
 UNDO_BUTTON = {"title": "Undo", "payload": "/undo"}
-_NOT_BEFORE = re.compile(r"\b(?:not|never|no messages?|nothing) before (\d{1,2})(?::(\d{2}))?\s*(am|pm)?")
-_NOT_AFTER = re.compile(r"\b(?:not|never|no messages?|nothing) after (\d{1,2})(?::(\d{2}))?\s*(am|pm)?")
+# "never message me before 8 am", "no texts after 10pm pls": a negation, then before/after a time.
+_NOT_BEFORE = re.compile(
+    r"\b(?:not|never|no|nothing|don'?t|dont)\b[^.?!]{0,30}?\bbefore (\d{1,2})(?::(\d{2}))?\s*(am|pm)?"
+)
+_NOT_AFTER = re.compile(
+    r"\b(?:not|never|no|nothing|don'?t|dont)\b[^.?!]{0,30}?\bafter (\d{1,2})(?::(\d{2}))?\s*(am|pm)?"
+)
 _NIGHT = re.compile(r"\b(?:at night|night ?time|overnight|during the night|nights)\b")
 
 
@@ -127,7 +132,7 @@ def less_often(conversation: Conversation, turn: Turn) -> None:
         return
     current = preferences(conversation.uow(), who.customer_id).max_proactive_per_week
     after = max(MIN_PER_WEEK, current // 2)
-    if after == current:
+    if after >= current:  # at the minimum already (or below it: never raise it)
         conversation.say(
             f"You're already at the minimum of {current} message a week. If you'd rather get no offers at "
             "all, say 'stop messages'."
@@ -187,6 +192,10 @@ def resume(conversation: Conversation, turn: Turn, pending: Pending) -> bool:
     who = conversation.who()
     if who is None or not who.has_account_access:
         return False
+    if pending.step in ("channel", "quiet_hours") and classify(turn) in (Answer.NO, Answer.NOT_NOW):
+        conversation.done()
+        conversation.say(NOTHING_CHANGED)
+        return True
     if pending.step == "channel":
         if turn.channel in {c.value for c in Channel}:
             _confirm_channel(conversation, who, Channel(str(turn.channel)))

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import re
+from dataclasses import asdict, dataclass, replace
+from decimal import Decimal
+from typing import Any
 
-from crm.services.catalog import match_products
+from crm.models import ProductKind
+from crm.services.catalog import match_products, product_by_id
 from crm.services.replenishment import (
     MAX_REORDER_QUANTITY,
     ReorderRefused,
@@ -14,8 +18,8 @@ from crm.services.replenishment import (
 )
 from dialogue.answers import Answer, classify, pick, plain_yes
 from dialogue.conversation import Conversation, Who, yes_no_buttons
-from dialogue.flows.common import who_or_identify
-from dialogue.registry import handles, resumes
+from dialogue.flows.common import refers_back, who_or_identify
+from dialogue.registry import HANDLERS, handles, resumes
 from dialogue.state import Pending
 from dialogue.texts import money
 from dialogue.turn import Turn
@@ -28,21 +32,57 @@ _QUANTITY = re.compile(
 )
 
 
+@dataclass(frozen=True)
+class Refill:
+    """What a reorder would order: kept in the question's data until the customer says yes."""
+
+    product_id: int
+    name: str
+    unit_price: Decimal
+    currency: str
+    quantity: int
+
+    @classmethod
+    def of(cls, usual: UsualConsumable, quantity: int | None = None) -> Refill:
+        return cls(
+            usual.product_id, usual.name, usual.unit_price, usual.currency, quantity or usual.last_quantity
+        )
+
+    def data(self) -> dict[str, Any]:
+        return {**asdict(self), "unit_price": str(self.unit_price), "leaving": "the reorder"}
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Refill:
+        price = Decimal(str(data["unit_price"]))
+        return cls(
+            int(data["product_id"]), str(data["name"]), price, str(data["currency"]), int(data["quantity"])
+        )
+
+
 @handles("reorder_usual")
 def reorder_usual(conversation: Conversation, turn: Turn) -> None:
     who = who_or_identify(conversation, turn, account=True)
     if who is None:
         return
     usual = usual_consumables(conversation.uow(), who.customer_id)
+    named = _named(conversation, turn, usual)
+    if named is None and _focused_device(conversation, turn):
+        # "how do I order one" right after a machine's price: buying it, not a refill.
+        HANDLERS["place_order"](conversation, turn)
+        return
+    focused = _focused_supply(conversation, turn)
+    if named is None and focused is not None:
+        # "order them again for me" right after the toner's price: that product.
+        _confirm(conversation, replace(focused, quantity=quantity_in(turn.text) or focused.quantity))
+        return
     if not usual:
         conversation.say(
             "I don't see capsules, filters or other supplies you buy regularly yet, so there's nothing to "
-            "reorder. "
-            "You can order anything on our website: pick the product, add it to the basket and check out."
+            "reorder. You can order anything on our website: pick the product, add it to the basket and "
+            "check out."
         )
         return
-    item = _named(conversation, turn, usual) or usual[0]
-    if len(usual) > 1 and _named(conversation, turn, usual) is None and not _generic_usual(turn):
+    if len(usual) > 1 and named is None and not _generic_usual(turn):
         conversation.ask(
             FLOW,
             "which",
@@ -51,20 +91,19 @@ def reorder_usual(conversation: Conversation, turn: Turn) -> None:
             data={"options": [str(u.product_id) for u in usual[:4]], "leaving": "the reorder"},
         )
         return
-    _confirm(conversation, item, quantity_in(turn.text) or item.last_quantity)
+    _confirm(conversation, Refill.of(named or usual[0], quantity_in(turn.text)))
 
 
-def _confirm(conversation: Conversation, item: UsualConsumable, quantity: int) -> None:
-    conversation.state.focus.product_id, conversation.state.focus.product = item.product_id, item.name
-    total = money(item.unit_price * quantity, item.currency)
+def _confirm(conversation: Conversation, refill: Refill) -> None:
+    conversation.state.focus.product_id, conversation.state.focus.product = refill.product_id, refill.name
+    total = money(refill.unit_price * refill.quantity, refill.currency)
     conversation.ask(
         FLOW,
         "confirm",
-        f"Shall I order {quantity} x {item.name} again for {total} (today's price), delivered where your "
-        "last "
-        "order went? You pay when it's placed, as usual.",
+        f"Shall I order {refill.quantity} x {refill.name} for {total} (today's price), delivered where your "
+        "last order went? You pay when it's placed, as usual.",
         yes_no_buttons("Yes, order it", "No, thanks"),
-        data={"product_id": item.product_id, "quantity": quantity, "leaving": "the reorder"},
+        data=refill.data(),
     )
 
 
@@ -73,25 +112,22 @@ def resume(conversation: Conversation, turn: Turn, pending: Pending) -> bool:
     who = conversation.who()
     if who is None or not who.has_account_access:
         return False
-    usual = usual_consumables(conversation.uow(), who.customer_id)
-    by_id = {u.product_id: u for u in usual}
     if pending.step == "which":
+        usual = usual_consumables(conversation.uow(), who.customer_id)
+        by_id = {u.product_id: u for u in usual}
         chosen = pick(turn, [str(o) for o in pending.data.get("options") or []])
         item = by_id.get(int(chosen)) if chosen else _named(conversation, turn, usual)
         if item is None:
             return False
-        _confirm(conversation, item, quantity_in(turn.text) or item.last_quantity)
+        _confirm(conversation, Refill.of(item, quantity_in(turn.text)))
         return True
-    item = by_id.get(int(pending.data["product_id"]))
-    if item is None:
-        conversation.done()
-        return False
+    refill = Refill.from_data(pending.data)
     quantity = quantity_in(turn.text)
-    if quantity and quantity != pending.data.get("quantity"):
-        _confirm(conversation, item, quantity)  # "make it 3 packs": confirm the new amount
+    if quantity and quantity != refill.quantity:
+        _confirm(conversation, replace(refill, quantity=quantity))  # "make it 3 packs": confirm that
         return True
     if plain_yes(turn):
-        _place(conversation, who, item, int(pending.data["quantity"]))
+        _place(conversation, who, refill)
         return True
     if classify(turn) in (Answer.NO, Answer.NOT_NOW, Answer.LATER):
         conversation.done()
@@ -100,13 +136,16 @@ def resume(conversation: Conversation, turn: Turn, pending: Pending) -> bool:
     return False
 
 
-def _place(conversation: Conversation, who: Who, item: UsualConsumable, quantity: int) -> None:
+def _place(conversation: Conversation, who: Who, refill: Refill) -> None:
     conversation.done()
     try:
-        result = reorder(conversation.uow(), who.customer_id, item.product_id, quantity, conversation.now)
+        result = reorder(
+            conversation.uow(), who.customer_id, refill.product_id, refill.quantity, conversation.now
+        )
     except ReorderRefused:
         conversation.say(
-            f"Sorry, I can't order {quantity} of those in chat (1 to {MAX_REORDER_QUANTITY} at a time)."
+            f"Sorry, I can't order {refill.quantity} of those in chat "
+            f"(1 to {MAX_REORDER_QUANTITY} at a time)."
         )
         return
     conversation.state.focus.order = result.number
@@ -115,6 +154,25 @@ def _place(conversation: Conversation, who: Who, item: UsualConsumable, quantity
         f"Done! I've placed order {result.number}: {result.item}, {money(result.total, result.currency)}. "
         f"It ships as soon as it's paid: find it in your account under Orders > {result.number} > Pay now."
     )
+
+
+def _focused_device(conversation: Conversation, turn: Turn) -> bool:
+    product_id = conversation.state.focus.product_id
+    if product_id is None or not (refers_back(turn) or re.search(r"\bone\b", turn.words)):
+        return False
+    product = product_by_id(conversation.uow(), product_id)
+    return product is not None and product.kind is not ProductKind.CONSUMABLE
+
+
+def _focused_supply(conversation: Conversation, turn: Turn) -> Refill | None:
+    """The supply just talked about, when the message refers back to it ("order them")."""
+    focus = conversation.state.focus
+    if focus.product_id is None or not refers_back(turn):
+        return None
+    product = product_by_id(conversation.uow(), focus.product_id)
+    if product is None or product.kind is not ProductKind.CONSUMABLE:
+        return None
+    return Refill(product.id, product.name, product.price, "EUR", 1)
 
 
 def quantity_in(text: str) -> int | None:

@@ -15,6 +15,7 @@ from crm.services.refunds import REFUND_WORKING_DAYS, RETURN_WINDOW_DAYS
 from dialogue.answers import Answer, classify, pick, plain_yes
 from dialogue.conversation import Conversation, Who, yes_no_buttons
 from dialogue.flows.common import (
+    LATEST_ORDER,
     allowed,
     candidate_orders,
     order_buttons,
@@ -30,40 +31,27 @@ from dialogue.texts import NOTHING_CHANGED, long_day, money
 from dialogue.turn import Turn
 
 RETURN = "return"
+_POLICY = re.compile(
+    r"\b(?:policy|policies|how long do i have|how many days|can i return|do you (?:accept|take) returns|"
+    r"return window|are returns free|who pays)\b"
+)
 NOT_RECEIVED = "not_received"
 EVERYTHING = "all"
 _REASONS = {
     "changed my mind": (
-        "changed my mind",
-        "don't need",
-        "dont need",
-        "don't want",
-        "dont want",
-        "no longer",
-        "not needed",
+        "changed my mind", "don't need", "dont need", "don't want", "dont want", "no longer", "not needed",
+        "too loud", "don't like", "dont like", "doesn't match", "doesnt match",
     ),
     "faulty or damaged": (
-        "broken",
-        "faulty",
-        "damaged",
-        "doesn't work",
-        "doesnt work",
-        "not working",
-        "defect",
-        "crushed",
-        "leak",
+        "broken", "faulty", "damaged", "doesn't work", "doesnt work", "not working", "defect", "crushed",
+        "leak", "stopped working",
     ),
-    "wrong item": ("wrong", "not what i ordered", "different"),
     "not as described": (
-        "not as described",
-        "too small",
-        "too big",
-        "doesn't fit",
-        "doesnt fit",
+        "not as described", "too small", "too big", "wrong size", "doesn't fit", "doesnt fit",
         "not compatible",
     ),
-}
-_LATEST = re.compile(r"\b(?:last|latest|recent|newest) (?:order|purchase|delivery|parcel)\b")
+    "wrong item": ("wrong", "not what i ordered", "different"),
+}  # fmt: skip
 
 
 def reason_in(text: str) -> str | None:
@@ -76,6 +64,15 @@ def reason_in(text: str) -> str | None:
 
 @handles("return_item")
 def return_item(conversation: Conversation, turn: Turn) -> None:
+    if _POLICY.search(turn.words) and not turn.order_number:
+        # "what's your return policy", "how long do I have to send it back": the rules first.
+        conversation.say(
+            f"You can return anything within {RETURN_WINDOW_DAYS} days of delivery, and return shipping is "
+            "free: we email a prepaid label. The refund goes back to the payment method you used within "
+            f"{REFUND_WORKING_DAYS} working days of the parcel reaching us. Tell me the order if you'd like "
+            "to start a return."
+        )
+        return
     who = who_or_identify(conversation, turn)
     if who is None:
         return
@@ -124,12 +121,18 @@ def start_return(conversation: Conversation, turn: Turn, who: Who, view: OrderSt
     delivered = view.status_since.astimezone(conversation.zone(who)).date()
     window_ends = delivered + timedelta(days=RETURN_WINDOW_DAYS)
     if conversation.today(who) > window_ends:
+        from dialogue.flows import complaints
+
         conversation.say(
             f"Order {view.number} was delivered on {long_day(delivered)}, so its {RETURN_WINDOW_DAYS}-day "
-            "return window "
-            f"ended on {long_day(window_ends)}. If something is faulty, it's still under warranty: tell me "
-            "what's wrong "
-            "and I'll open a complaint so our team can repair or replace it."
+            f"return window ended on {long_day(window_ends)}. If something is faulty, it's still covered by "
+            "the warranty."
+        )
+        conversation.ask(
+            complaints.FLOW,
+            "describe",
+            "What's wrong with it? I'll open a case so our team can repair or replace it.",
+            data={"order": view.number, "leaving": "the complaint", "free_text": True},
         )
         return
     product = product_in(conversation, turn, [view])
@@ -368,7 +371,7 @@ def _order_meant(
         if not allowed(conversation, who, number):
             return None
         return order_or_latest(conversation, _with_order(turn, number), who)
-    if _LATEST.search(turn.words) and views:
+    if LATEST_ORDER.search(turn.words) and views:
         return views[0]
     product = product_in(conversation, turn, views)
     if product is not None:

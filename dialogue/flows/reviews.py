@@ -18,6 +18,11 @@ from dialogue.turn import Turn
 
 FLOW = "review"
 SHOP = "shop"
+# "can i leave some feedback", "i want to rate the dust bags": asking to review, not the review.
+_ASKING_TO_REVIEW = re.compile(
+    r"\b(?:review|feedback|rate|rating|write|leave|give|submit|post)\b.*\b(?:review|feedback|rating|stars?|it|the)\b|"
+    r"^(?:can|could|may|how do|how can|i want|i'?d like|id like|i wanna|let me|want to)\b"
+)
 _RATING_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
 _NUMBER = r"([1-5]|one|two|three|four|five)"
 # A rating is a number said alone ("4") or with a scale ("five stars", "3/5"), so counts and
@@ -46,10 +51,19 @@ def parse_rating(text: str, entity: str | None = None) -> int | None:
 
 
 def review_words(text: str) -> str:
-    """What the customer wrote, unless it is only a rating or a button."""
+    """The customer's opinion in what they wrote: not the request to review, not the stars.
+
+    "i want to leave a review for the vacuum, 5 stars, love it" -> "love it".
+    """
     if text.startswith("/") or _ONLY_RATING.match(text):
         return ""
-    return " ".join(text.split())
+    kept = []
+    for part in re.split(r"[,.;!?\n]+", text):
+        part = " ".join(part.split())
+        if not part or _RATING.fullmatch(part.strip()) or _ASKING_TO_REVIEW.search(part.lower()):
+            continue
+        kept.append(_RATING.sub("", part).strip(" -:"))
+    return ", ".join(p for p in kept if p)
 
 
 @handles("review")
@@ -63,7 +77,7 @@ def review(conversation: Conversation, turn: Turn) -> None:
         "leaving": "the review",
     }
     views = candidate_orders(conversation, who, limit=6)
-    product = product_in(conversation, turn, views)
+    product = product_in(conversation, turn, views, devices=True)
     if product is not None:
         holding = orders_with(views, product.id)
         data.update(product_id=product.id, subject=product.name, order=holding[0].number if holding else None)
@@ -124,7 +138,7 @@ def resume(conversation: Conversation, turn: Turn, pending: Pending) -> bool:
             chosen = SHOP
         if chosen is None:
             views = candidate_orders(conversation, who, limit=6)
-            product = product_in(conversation, turn, views)
+            product = product_in(conversation, turn, views, devices=True)
             chosen = str(product.id) if product else None
         if chosen is None:
             return False

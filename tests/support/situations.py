@@ -19,6 +19,8 @@ from crm.models import Customer, Invoice, Order, OrderLine, OrderStatus, OrderSt
 PAID_ONE = (200, 40)  # one paid order, not shipped yet
 TWO_OPEN = (240, 10)  # two open orders: one paid, one waiting for payment
 RETURNED = (250, 10)  # an order returned three days ago, refund under way
+LATE = (260, 10)  # shipped eight days ago, promised for three days ago, still travelling
+NO_ORDERS = 5  # new customers who have not ordered yet
 _SKUS = ("CAP-50", "DSC-2", "BEAN-1K", "WFC-3", "BAG-10", "INK-20K", "ACC-MF", "TON-40", "HEPA-300")
 
 
@@ -35,7 +37,12 @@ def add_situations(engine: Engine, now: datetime) -> None:
                 session.scalars(select(Customer).where(Customer.external_ref.in_(refs)).order_by(Customer.id))
             )
 
-        def order(customer: Customer, index: int, history: list[tuple[OrderStatus, timedelta]]) -> None:
+        def order(
+            customer: Customer,
+            index: int,
+            history: list[tuple[OrderStatus, timedelta]],
+            promised: int | None = None,
+        ) -> None:
             nonlocal number
             number += 1
             product = products[_SKUS[index % len(_SKUS)]]
@@ -61,6 +68,10 @@ def add_situations(engine: Engine, now: datetime) -> None:
             if any(status is OrderStatus.PAID for status, _ in history):
                 paid_at = now - next(ago for status, ago in history if status is OrderStatus.PAID)
                 new.invoices = [Invoice(number=f"INV-{number}", issued_at=paid_at, amount=total)]
+            if any(status is OrderStatus.SHIPPED for status, _ in history):
+                new.carrier, new.tracking_number = "DHL", f"JD0146{number}"
+            if promised is not None:
+                new.promised_delivery_on = (now + timedelta(days=promised)).date()
             session.add(new)
 
         for i, customer in enumerate(customers(*PAID_ONE)):
@@ -90,5 +101,24 @@ def add_situations(engine: Engine, now: datetime) -> None:
                     (OrderStatus.DELIVERED, timedelta(days=11)),
                     (OrderStatus.RETURNED, timedelta(days=3)),
                 ],
+            )
+        for i, customer in enumerate(customers(*LATE)):
+            order(
+                customer, i,
+                [(OrderStatus.PLACED, timedelta(days=9)), (OrderStatus.PAID, timedelta(days=9)),
+                 (OrderStatus.SHIPPED, timedelta(days=8))],
+                promised=-3,
+            )  # fmt: skip
+        for n in range(NO_ORDERS):
+            session.add(
+                Customer(
+                    external_ref=f"C{9001 + n:05d}",
+                    name=f"Newcomer {n + 1} Example",
+                    email=f"new{n}@example.com",
+                    time_zone="Europe/London",
+                    language="en",
+                    country="United Kingdom",
+                    created_at=now,
+                )
             )
         session.commit()
