@@ -20,6 +20,7 @@ from dataclasses import replace
 from sqlalchemy.exc import SQLAlchemyError
 
 from crm.db import StoreError
+from crm.services.cases import GENERAL_TOPIC, topic_of
 from dialogue import answers, flows
 from dialogue.answers import Answer, is_question, sounds_like_question
 from dialogue.conversation import BotMessage, Context, Conversation
@@ -276,6 +277,8 @@ def in_context(conversation: Conversation, turn: Turn) -> Turn:
         guess = next(
             (name for name, score in turn.ranking[:1] if name in _ORDER_REQUESTS and score >= 0.2), None
         )
+        if topic_of(turn.text) != GENERAL_TOPIC:
+            guess = "complaint"  # "you sent me the wrong item", "it arrived broken": a problem with it
         intent = guess or (last if last in _ABOUT_AN_ORDER else "track_order")
         return replace(turn, intent=intent, requests=(intent,))
     return turn

@@ -41,7 +41,7 @@ def system(ci_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         action_port=free_port(),
         nlu_port=free_port(),
         rasa_auth_token="e2e-token",
-        chat_token_secret="e2e-chat-secret",
+        chat_token_secret="e2e-chat-secret-long-enough-for-hs256",
         frozen_now=E2E_NOW,
     )
     running = start_system(settings, "e2e-token", lambda: ci_model, echo=False, log_dir=work)
