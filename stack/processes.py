@@ -17,7 +17,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO
 
-_PYTHON_WARNING = re.compile(r"^\S+\.py:\d+: \w*Warning: ")
+_PYTHON_WARNING = re.compile(r"^(?:\x1b\[\d+m)?\S+\.py:\d+: \w*Warning: ")
+# Lines some of those warnings add without indenting them, and Rasa's component boilerplate.
+_NOISE = re.compile(
+    r"^(?:Implementing implicit namespace packages|\s*More info at https://rasa\.com/docs/rasa/components|"
+    r"Processed (?:story blocks|rules|trackers|actions)|\s*declare_namespace)"
+)
 
 
 class WarningFilter:
@@ -34,10 +39,38 @@ class WarningFilter:
         if _PYTHON_WARNING.match(line):
             self._in_warning = True
             return True
+        if _NOISE.match(line):
+            return True
         if self._in_warning and line.startswith(" "):
             return True
         self._in_warning = False
         return False
+
+
+def run_quietly(command: Sequence[str], *, cwd: Path, env: dict[str, str], prefix: str) -> None:
+    """Runs a command to completion, echoing its output without third-party warnings.
+
+    Raises `subprocess.CalledProcessError` (with the last lines of output) when it fails.
+    """
+    warnings = WarningFilter()
+    tail: deque[str] = deque(maxlen=40)
+    with subprocess.Popen(
+        list(command),
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        bufsize=1,
+    ) as process:
+        assert process.stdout is not None
+        for line in process.stdout:
+            tail.append(line.rstrip())
+            if not warnings.hides(line) and line.strip():
+                sys.stdout.write(f"[{prefix}] {line}")
+                sys.stdout.flush()
+    if process.returncode:
+        raise subprocess.CalledProcessError(process.returncode, list(command), output="\n".join(tail))
 
 
 class ServerFailed(RuntimeError):

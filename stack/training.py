@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import subprocess
 from pathlib import Path
 
 from stack.environment import rasa_environment
 from stack.paths import PROJECT_ROOT, RASA_BIN
+from stack.processes import run_quietly
 
 TRAINING_INPUTS = ("domain.yml", "data")
 
@@ -48,6 +48,6 @@ def ensure_model(config: Path, out_dir: Path, name: str) -> Path:
         "--fixed-model-name", name,
     ]  # fmt: skip
     stamp.unlink(missing_ok=True)
-    subprocess.run(command, cwd=PROJECT_ROOT, env=rasa_environment(), check=True)
+    run_quietly(command, cwd=PROJECT_ROOT, env=rasa_environment(), prefix="train")
     stamp.write_text(wanted)
     return model
