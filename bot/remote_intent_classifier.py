@@ -27,7 +27,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot import async_parse
+from bot import speedups
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ class RemoteIntentClassifier(GraphComponent, IntentClassifier):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> RemoteIntentClassifier:
-        async_parse.install()
+        speedups.install()
         return cls(config)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

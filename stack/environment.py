@@ -32,6 +32,10 @@ def rasa_environment(settings: Settings | None = None) -> dict[str, str]:
     return env
 
 
+# Rasa's SQL tracker store, off the event loop and with SQLite in WAL mode (bot/tracker_store.py).
+TRACKER_STORE = "bot.tracker_store.ConversationStore"
+
+
 def write_endpoints(settings: Settings) -> Path:
     """var/endpoints.yml for this run: the action server and the conversation store in use.
 
@@ -43,7 +47,7 @@ def write_endpoints(settings: Settings) -> Path:
     text = yaml.safe_dump(
         {
             "action_endpoint": {"url": settings.action_endpoint_url},
-            "tracker_store": {"type": "SQL", "url": settings.tracker_store_url},
+            "tracker_store": {"type": TRACKER_STORE, "url": settings.tracker_store_url},
         },
         sort_keys=False,
     )

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, create_engine, select, text
 from sqlalchemy.orm import Session
 
 from crm.chat_tokens import mint
@@ -150,3 +150,18 @@ def test_a_person_taking_the_chat_pauses_it_and_restart_does_not_wake_it(
 
     assert system.tracker("rest:taken")["paused"] is True
     assert after_restart.texts == [] and quiet.texts == []
+
+
+def test_conversations_are_kept_in_the_sql_conversation_store(system: LiveSystem) -> None:
+    system.send("kept", "hello", customer="C00021")
+
+    # Rasa falls back to an in-memory store (with only a warning) when its configured one fails to load.
+    store = create_engine(system.settings.tracker_store_url)
+    with store.connect() as connection:
+        kept = connection.execute(
+            text("SELECT count(*) FROM events WHERE sender_id = 'rest:kept'")
+        ).scalar_one()
+        journal = connection.execute(text("PRAGMA journal_mode")).scalar_one()
+    store.dispose()
+    assert kept > 0
+    assert journal == "wal"

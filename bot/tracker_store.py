@@ -1,0 +1,65 @@
+"""Rasa's SQL conversation store, made to keep up with many conversations at once.
+
+Rasa 3.6's `SQLTrackerStore` runs its queries inside `async def`s, so each conversation's load
+and save block the server's event loop for the length of a database round trip; with SQLite in
+its default rollback-journal mode every save is also a full disk sync. This subclass runs the
+same queries in a worker thread (Rasa's lock store already keeps one conversation to one message
+at a time) and puts SQLite in WAL mode with NORMAL sync, so readers never wait for the writer.
+On PostgreSQL only the threading applies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+from sqlalchemy import event
+
+
+class ConversationStore(SQLTrackerStore):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+
+    async def _retrieve(
+        self, sender_id: str, fetch_events_from_all_sessions: bool
+    ) -> DialogueStateTracker | None:
+        parent = super()._retrieve
+        # The parent coroutine only runs blocking queries: it gets a loop of its own in a thread.
+        tracker: DialogueStateTracker | None = await asyncio.to_thread(
+            lambda: asyncio.run(parent(sender_id, fetch_events_from_all_sessions))
+        )
+        return tracker
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        await self.stream_events(tracker)
+        await asyncio.to_thread(self._store_new_events, tracker)
+
+    def _store_new_events(self, tracker: DialogueStateTracker) -> None:
+        # As SQLTrackerStore.save of rasa 3.6.21 does, after the event broker has had its turn.
+        with self.session_scope() as session:
+            for new in self._additional_events(session, tracker):
+                data = new.as_dict()
+                session.add(
+                    self.SQLEvent(
+                        sender_id=tracker.sender_id,
+                        type_name=new.type_name,
+                        timestamp=data.get("timestamp"),
+                        intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                        action_name=data.get("name"),
+                        data=json.dumps(data),
+                    )
+                )
+            session.commit()
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.close()
