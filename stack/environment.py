@@ -32,6 +32,26 @@ def rasa_environment(settings: Settings | None = None) -> dict[str, str]:
     return env
 
 
+def rasa_server_environment(settings: Settings, token: str) -> dict[str, str]:
+    """The Rasa server's: its API token, the shop's origins, and what its channels verify with."""
+    env = {
+        **rasa_environment(settings),
+        "RASA_AUTH_TOKEN": token,
+        "SHOP_ORIGINS": ",".join(settings.shop_origins),
+        # The socket.io channel checks the storefront's chat token when a socket connects.
+        "CHAT_TOKEN_SECRET": chat_secret(settings),
+    }
+    if settings.frozen_now is not None:
+        env["ASSISTANT_FROZEN_NOW"] = settings.frozen_now.isoformat()
+    if settings.telegram_bot_token:
+        env.update(
+            TELEGRAM_BOT_TOKEN=settings.telegram_bot_token,
+            TELEGRAM_WEBHOOK_SECRET=settings.telegram_webhook_secret or "",
+            TELEGRAM_API_URL=settings.telegram_api_url or "",
+        )
+    return env
+
+
 def write_endpoints(settings: Settings) -> Path:
     """var/endpoints.yml for this run: the action server and the conversation store in use.
 

@@ -14,7 +14,7 @@ from crm.settings import Settings
 from stack.environment import (
     action_server_environment,
     nlu_service_environment,
-    rasa_environment,
+    rasa_server_environment,
     write_endpoints,
 )
 from stack.paths import APP_PYTHON, PROJECT_ROOT, RASA_PYTHON
@@ -66,11 +66,7 @@ def start_rasa_server(
         "--credentials", str(PROJECT_ROOT / "credentials.yml"),
         "--endpoints", str(write_endpoints(settings)),
     ]  # fmt: skip
-    env = {
-        **rasa_environment(settings),
-        "RASA_AUTH_TOKEN": token,
-        "SHOP_ORIGINS": ",".join(settings.shop_origins),
-    }
+    env = rasa_server_environment(settings, token)
     return ManagedProcess("rasa", command, env=env, cwd=PROJECT_ROOT, echo=echo, log_file=log_file)
 
 
