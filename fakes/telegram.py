@@ -89,6 +89,25 @@ class FakeTelegram:
         return entry
 
 
+class Typed(BaseModel):
+    """A person in a chat writes `text` or presses the button `callback_data` under `message_id`."""
+
+    chat_id: str
+    text: str | None = None
+    callback_data: str | None = None
+    message_id: int | None = None
+
+
+class Failing(BaseModel):
+    """The next `times` calls of `method` (for `chat_id`, or any chat) fail with `status`."""
+
+    method: str = "sendMessage"
+    status: int
+    times: int = 1
+    chat_id: str | None = None
+    retry_after: int = 1
+
+
 def chat_of(chat_id: str) -> dict[str, Any]:
     return {"id": int(chat_id), "type": "private", "first_name": f"Customer {chat_id}"}
 
@@ -116,12 +135,6 @@ def create_app(state: FakeTelegram | None = None) -> FastAPI:
         if result is None:
             return JSONResponse({"ok": False, "error_code": 404, "description": "Not Found"}, 404)
         return JSONResponse({"ok": True, "result": result})
-
-    class Typed(BaseModel):
-        chat_id: str
-        text: str | None = None
-        callback_data: str | None = None
-        message_id: int | None = None
 
     @app.post("/fake/updates")
     async def post_update(typed: Typed) -> JSONResponse:
@@ -183,13 +196,6 @@ def create_app(state: FakeTelegram | None = None) -> FastAPI:
     @app.get("/fake/webhook")
     async def webhook_info() -> dict[str, Any]:
         return {"url": fake.webhook_url, "has_secret": bool(fake.secret_token)}
-
-    class Failing(BaseModel):
-        method: str = "sendMessage"
-        status: int
-        times: int = 1
-        chat_id: str | None = None
-        retry_after: int = 1
 
     @app.post("/fake/fail")
     async def fail(spec: Failing) -> dict[str, str]:

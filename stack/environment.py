@@ -88,6 +88,23 @@ def action_server_environment(settings: Settings) -> dict[str, str]:
     return env
 
 
+def storefront_environment(settings: Settings) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=settings.database_url,
+        CHAT_TOKEN_SECRET=chat_secret(settings),
+        RASA_HOST=settings.rasa_host,
+        RASA_PORT=str(settings.rasa_port),
+        SHOP_PORT=str(settings.shop_port),
+        TELEGRAM_BOT_USERNAME=settings.telegram_bot_username or "",
+        TELEGRAM_API_URL=settings.telegram_api_url or "",
+        PYTHONPATH=str(PROJECT_ROOT),
+    )
+    if settings.frozen_now is not None:
+        env["ASSISTANT_FROZEN_NOW"] = settings.frozen_now.isoformat()
+    return env
+
+
 def chat_secret(settings: Settings) -> str:
     """The secret that signs chat tokens: CHAT_TOKEN_SECRET, or one generated once into var/."""
     return settings.chat_token_secret or load_or_create_secret(CHAT_SECRET_FILE)

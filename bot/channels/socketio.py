@@ -33,7 +33,7 @@ from urllib.parse import parse_qs
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOOutput
 from rasa.shared.core.events import BotUttered, Restarted, UserUttered
-from sanic import Blueprint, Sanic, response
+from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
@@ -120,18 +120,18 @@ def history_of(events: Iterable[Any], limit: int = HISTORY_LENGTH) -> list[dict[
     return messages[-limit:]
 
 
-class _AppBlueprint(Blueprint):  # type: ignore[misc]
+class _AppBlueprint(Blueprint):
     """Attaches the socket.io server to the Sanic app and remembers the app (for the tracker store)."""
 
-    def __init__(self, sio: AsyncServer, path: str, on_app: Callable[[Sanic], None]) -> None:
+    def __init__(self, sio: AsyncServer, path: str, on_app: Callable[[Any], None]) -> None:
         super().__init__("secure_socketio_webhook", __name__)
         # Sanic blueprints refuse new attributes: what they carry goes in `ctx`.
         self.ctx.sio, self.ctx.path, self.ctx.on_app = sio, path, on_app
 
-    def register(self, app: Sanic, options: dict[str, Any]) -> None:
+    def register(self, app: Any, options: dict[str, Any]) -> None:
         self.ctx.sio.attach(app, self.ctx.path)
         self.ctx.on_app(app)
-        super().register(app, options)
+        super().register(app, options)  # type: ignore[no-untyped-call]
 
 
 class SecureSocketIOInput(InputChannel):
@@ -165,7 +165,7 @@ class SecureSocketIOInput(InputChannel):
         self.bot_message_evt = bot_message_evt
         self.socketio_path = socketio_path
         self.sio: AsyncServer | None = None
-        self.app: Sanic | None = None
+        self.app: Any = None  # the Sanic app, known once the blueprint is registered
         self.bindings: dict[str, Binding] = {}
 
     def get_output_channel(self) -> OutputChannel | None:
@@ -230,7 +230,7 @@ class SecureSocketIOInput(InputChannel):
 
         return hook
 
-    def _remember_app(self, app: Sanic) -> None:
+    def _remember_app(self, app: Any) -> None:
         self.app = app
 
     async def _history(self, conversation_id: str) -> list[dict[str, Any]]:

@@ -136,7 +136,7 @@ class TelegramInput(InputChannel):
     ) -> None:
         self.secret = secret
         self._on_new_message: NewMessage | None = None
-        self._reports: set[asyncio.Task[Any]] = set()
+        self._reports: set[asyncio.Future[Any]] = set()
         self.output: TelegramOutput | None = None
         if token:
             api = BotApi(token, api_url, limiter=RateLimiter(per_chat_interval=per_chat_interval))
@@ -157,7 +157,7 @@ class TelegramInput(InputChannel):
             input_channel=self.name(),
             metadata={"channel_event": "blocked"},
         )
-        task = asyncio.get_running_loop().create_task(self._on_new_message(report))
+        task: asyncio.Future[Any] = asyncio.ensure_future(self._on_new_message(report))
         self._reports.add(task)
         task.add_done_callback(self._reports.discard)
 

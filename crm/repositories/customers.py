@@ -31,6 +31,9 @@ class CustomerRepository:
             select(Customer).where(Customer.external_ref == external_ref)
         ).one_or_none()
 
+    def first(self, limit: int) -> list[Customer]:
+        return list(self._session.scalars(select(Customer).order_by(Customer.external_ref).limit(limit)))
+
     def by_id(self, customer_id: int) -> Customer | None:
         return self._session.get(Customer, customer_id)
 
