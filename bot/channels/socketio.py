@@ -10,7 +10,7 @@ anyone who learns a session id (the widget logs it) reads that conversation. Her
 - Every message on the socket goes to that conversation. A `session_id`, `sender` or
   `customData` the client sends decides nothing; the token and the client's address go to the
   actions in metadata (the action server verifies the token again on every turn).
-- After `session_confirm` the socket receives the conversation's `history` from the tracker, so
+- With `session_confirm` the socket receives the conversation's `history` from the tracker, so
   a reload shows it, and so does a later visit: a message the shop sent while no widget was open
   is shown then, once, because it is shown from the tracker and not queued anywhere.
 - Replies go to the conversation's room, so every open tab of the customer sees them, and so do
@@ -203,9 +203,11 @@ class SecureSocketIOInput(InputChannel):
             binding = self.bindings.get(sid)
             if binding is None:
                 return
+            # History first: the page stores it where rasa-webchat keeps its conversation, and
+            # the widget (re)loads that store when the confirmed session is not the one it had.
+            await sio.emit("history", await self._history(binding.conversation_id), room=sid)
             # The widget adopts the id it is told; the one it asked for is ignored.
             await sio.emit("session_confirm", binding.conversation_id, room=sid)
-            await sio.emit("history", await self._history(binding.conversation_id), room=sid)
 
         @sio.on(self.user_message_evt)
         async def handle_message(sid: str, data: Any = None) -> None:

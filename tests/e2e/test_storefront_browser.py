@@ -84,6 +84,10 @@ def log_in(page: Page, system: LiveSystem, ref: str) -> None:
 
 
 def open_chat(page: Page) -> None:
+    """Opens the widget unless it came back open (it remembers that per tab)."""
+    # The widget shows itself once the server confirmed the session.
+    expect(page.locator(".rw-launcher")).to_be_visible(timeout=30_000)
+    page.wait_for_timeout(300)
     if not page.locator(".rw-new-message").is_visible():
         page.click(".rw-launcher")
     expect(page.locator(".rw-new-message")).to_be_visible(timeout=30_000)
@@ -121,6 +125,8 @@ def test_a_customer_asks_on_the_storefront_and_a_pushed_message_appears_live_the
     page.locator(".rw-reply", has_text="Not now").click()  # quick replies work
     expect(page.locator(".rw-message").filter(has_text="No problem")).to_have_count(1, timeout=REPLY_TIMEOUT)
 
+    # What the widget kept in this tab goes: after the reload, the conversation comes from the server.
+    page.evaluate("sessionStorage.removeItem('chat_session')")
     page.reload()
     open_chat(page)
     expect(page.locator(".rw-message").filter(has_text="where is my order")).to_have_count(1, timeout=30_000)

@@ -44,8 +44,12 @@ class Widget:
             wait_timeout=30,
         )
         self.client.emit("session_request", {"session_id": session_id})
-        self.conversation_id: str = self._next("session_confirm")
-        self.history: list[dict[str, Any]] = self._next("history")
+        first: dict[str, Any] = {}
+        while len(first) < 2:  # the history comes first, then the confirmed session
+            event, data = self._events.get(timeout=30)
+            first[event] = data
+        self.conversation_id: str = first["session_confirm"]
+        self.history: list[dict[str, Any]] = first["history"]
 
     def _recorder(self, event: str) -> Any:
         def record(data: Any = None) -> None:

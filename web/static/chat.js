@@ -3,7 +3,7 @@
 //   an auth payload); the chat server binds the socket to that customer's (or visitor's) chat;
 // - a chat kept in this browser from another owner (logged out, someone else logged in) is
 //   thrown away before the widget shows it;
-// - the conversation shown is the one the server sends after each connect ("history").
+// - the conversation shown is the one the server sends on each connect ("history").
 (function () {
   var config = JSON.parse(document.getElementById("chat-config").textContent);
   var OWNER_KEY = "shop_chat_owner";
@@ -13,22 +13,31 @@
     localStorage.removeItem(WIDGET_KEY);
     sessionStorage.setItem(OWNER_KEY, config.owner);
   }
-  var widget = { current: null };
 
-  function showHistory(messages) {
-    var chat = widget.current;
-    if (!chat || !chat.props) { return setTimeout(function () { showHistory(messages); }, 50); }
-    var dispatch = chat.props.dispatch;
-    dispatch({ type: "DROP_MESSAGES" });
-    (messages || []).forEach(function (m) {
+  // The server sends the conversation ("history") just before it confirms the session. It goes
+  // where rasa-webchat keeps its conversation, with no session id: the confirmation that follows
+  // then differs from the stored id, and the widget loads the conversation from there.
+  function keepHistory(messages) {
+    var stored = {};
+    try { stored = JSON.parse(sessionStorage.getItem(WIDGET_KEY)) || {}; } catch (e) { stored = {}; }
+    var now = Date.now();
+    stored.conversation = (messages || []).map(function (m, i) {
+      var at = now - (messages.length - i);
       if (m.sender === "user") {
-        dispatch({ type: "ADD_NEW_USER_MESSAGE", text: m.text, nextMessageIsTooltip: false, hidden: false });
-      } else if (m.quick_replies) {
-        dispatch({ type: "ADD_BUTTONS", buttons: { text: m.text, quick_replies: m.quick_replies } });
-      } else {
-        dispatch({ type: "ADD_NEW_RESPONSE_MESSAGE", text: m.text });
+        return { type: "text", text: m.text, sender: "client", showAvatar: false, timestamp: at,
+                 nextMessageIsTooltip: false, hidden: false };
       }
+      if (m.quick_replies) {
+        return { type: "buttons", text: m.text, hint: "Select an option...", quick_replies: m.quick_replies,
+                 sender: "response", showAvatar: true, chosenReply: null, timestamp: at };
+      }
+      return { type: "text", text: m.text, sender: "response", showAvatar: true, timestamp: at,
+               nextMessageIsTooltip: false, hidden: false };
     });
+    stored.session_id = null;
+    stored.version = "1.0.1";
+    stored.lastUpdate = now;
+    sessionStorage.setItem(WIDGET_KEY, JSON.stringify(stored));
   }
 
   WebChat.default({
@@ -39,7 +48,6 @@
     inputTextFieldHint: "Ask about your order...",
     params: { storage: "session" },
     customMessageDelay: function () { return 0; },
-    innerRef: widget,
-    onSocketEvent: { history: showHistory },
+    onSocketEvent: { history: keepHistory },
   }, null);
 })();
