@@ -93,7 +93,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         shop_port=int(env.get("SHOP_PORT", "8000")),
         telegram_bot_token=env.get("TELEGRAM_BOT_TOKEN") or None,
         telegram_bot_username=env.get("TELEGRAM_BOT_USERNAME") or None,
-        telegram_webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET") or _read(VAR_DIR / "telegram-webhook-secret"),
+        telegram_webhook_secret=(
+            env.get("TELEGRAM_WEBHOOK_SECRET") or _read(VAR_DIR / "telegram-webhook-secret")
+        ),
         telegram_api_url=env.get("TELEGRAM_API_URL") or None,
         telegram_webhook_url=env.get("TELEGRAM_WEBHOOK_URL") or None,
         fake_telegram_port=int(env.get("FAKE_TELEGRAM_PORT", "8081")),

@@ -157,16 +157,28 @@ def create_app(state: FakeTelegram | None = None) -> FastAPI:
                         "message_id": typed.message_id,
                         "date": int(time.time()),
                         "chat": chat_of(typed.chat_id),
-                        "from": {"id": BOT_ID, "is_bot": True, "first_name": "Shop", "username": BOT_USERNAME},
+                        "from": {
+                            "id": BOT_ID,
+                            "is_bot": True,
+                            "first_name": "Shop",
+                            "username": BOT_USERNAME,
+                        },
                         "text": shown.get("text", ""),
                     },
                 },
             }
             pressed = next(
-                (b["text"] for row in shown.get("keyboard", []) for b in row if b["callback_data"] == typed.callback_data),
+                (
+                    b["text"]
+                    for row in shown.get("keyboard", [])
+                    for b in row
+                    if b["callback_data"] == typed.callback_data
+                ),
                 typed.callback_data,
             )
-            fake.add(typed.chat_id, {"from": "customer", "text": f"[{pressed}]", "pressed": typed.callback_data})
+            fake.add(
+                typed.chat_id, {"from": "customer", "text": f"[{pressed}]", "pressed": typed.callback_data}
+            )
         else:
             message_id = fake.next_id()
             update = {
@@ -209,7 +221,9 @@ def create_app(state: FakeTelegram | None = None) -> FastAPI:
 
     @app.get("/", response_class=HTMLResponse)
     async def page(chat: str | None = None, start: str | None = None) -> HTMLResponse:
-        chosen = chat or (next(iter(fake.chats), None) if not start else None) or str(random.randint(10**8, 10**9))
+        chosen = (
+            chat or (next(iter(fake.chats), None) if not start else None) or str(random.randint(10**8, 10**9))
+        )
         return HTMLResponse(
             _PAGE.render(
                 chats=sorted(fake.chats), chat=chosen, messages=fake.chats.get(chosen, []),
@@ -236,7 +250,10 @@ def answer(fake: FakeTelegram, method: str, payload: dict[str, Any], chat_id: st
     if method == "sendMessage" and chat_id is not None:
         message_id = fake.next_id()
         keyboard = (payload.get("reply_markup") or {}).get("inline_keyboard") or []
-        fake.add(chat_id, {"from": "bot", "text": payload.get("text", ""), "message_id": message_id, "keyboard": keyboard})
+        fake.add(
+            chat_id,
+            {"from": "bot", "text": payload.get("text", ""), "message_id": message_id, "keyboard": keyboard},
+        )
         return {
             "message_id": message_id,
             "date": int(time.time()),

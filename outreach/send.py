@@ -98,7 +98,9 @@ class Outreach:
         }
         remember_proactive(self._store(), conversation_id, found.id, context, now)
         try:
-            answer = self._rasa.trigger_intent(conversation_id, intent, {"key": key}, OUTPUT_CHANNELS[channel])
+            answer = self._rasa.trigger_intent(
+                conversation_id, intent, {"key": key}, OUTPUT_CHANNELS[channel]
+            )
         except RasaApiError as error:
             # Nothing was shown: a later session must not restore a question nobody saw.
             forget_proactive(self._store(), conversation_id, now)
@@ -138,6 +140,8 @@ def shown_after_external(tracker: Mapping[str, Any], intent: str) -> bool:
     return False
 
 
-def send(customer: str | int, channel: Channel, intent: str, entities: Mapping[str, Any], key: str) -> SendResult:
+def send(
+    customer: str | int, channel: Channel, intent: str, entities: Mapping[str, Any], key: str
+) -> SendResult:
     """`Outreach.send` with the configured store and Rasa server (DATABASE_URL, RASA_*)."""
     return Outreach.from_settings(load_settings()).send(customer, channel, intent, entities, key)

@@ -137,10 +137,11 @@ def run_services(settings: Settings) -> int:
 def print_banner(settings: Settings, token: str) -> None:
     rest = f"{settings.rasa_url}/webhooks/rest/webhook"
     store = make_url(settings.database_url).render_as_string(hide_password=True)
+    bot = settings.telegram_bot_username or "?"
     telegram = (
         f"  Telegram (a local fake Bot API: play the customer here): {settings.telegram_api_url}/\n"
         if uses_fake(settings)
-        else f"  Telegram bot: @{settings.telegram_bot_username or '?'}, updates to {settings.telegram_webhook}\n"
+        else f"  Telegram bot: @{bot}, updates to {settings.telegram_webhook}\n"
     )
     print(
         "\n"

@@ -76,7 +76,9 @@ def start_rasa_server(
     return ManagedProcess("rasa", command, env=env, cwd=PROJECT_ROOT, echo=echo, log_file=log_file)
 
 
-def start_storefront(settings: Settings, *, echo: bool = True, log_file: Path | None = None) -> ManagedProcess:
+def start_storefront(
+    settings: Settings, *, echo: bool = True, log_file: Path | None = None
+) -> ManagedProcess:
     return ManagedProcess(
         "shop",
         [str(APP_PYTHON), "-m", "web", "--port", str(settings.shop_port)],

@@ -46,7 +46,9 @@ def uses_fake(settings: Settings) -> bool:
     return settings.telegram_bot_token == DEMO_TOKEN
 
 
-def start_fake_telegram(settings: Settings, *, echo: bool = True, log_file: Path | None = None) -> ManagedProcess:
+def start_fake_telegram(
+    settings: Settings, *, echo: bool = True, log_file: Path | None = None
+) -> ManagedProcess:
     return ManagedProcess(
         "telegram",
         [str(APP_PYTHON), "-m", "fakes.telegram", "--port", str(settings.fake_telegram_port)],

@@ -45,7 +45,11 @@ def create_app(settings: Settings) -> FastAPI:
 
     def chat_config(session: ShopSession) -> dict[str, Any]:
         now = settings.now()
-        token = mint(session.customer, secret, now) if session.customer else mint_visitor(session.visitor, secret, now)
+        token = (
+            mint(session.customer, secret, now)
+            if session.customer
+            else mint_visitor(session.visitor, secret, now)
+        )
         return {
             "socketUrl": settings.rasa_url,
             "token": token,
@@ -74,11 +78,15 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/", response_class=HTMLResponse)
     async def products(request: Request, logged_out: int = 0) -> HTMLResponse:
-        return render(request, "products.html", session_of(request), items=catalogue(uow()), logged_out=logged_out)
+        return render(
+            request, "products.html", session_of(request), items=catalogue(uow()), logged_out=logged_out
+        )
 
     @app.get("/login", response_class=HTMLResponse)
     async def login_page(request: Request, error: str = "") -> HTMLResponse:
-        return render(request, "login.html", session_of(request), customers=first_customers(uow()), error=error)
+        return render(
+            request, "login.html", session_of(request), customers=first_customers(uow()), error=error
+        )
 
     @app.post("/login")
     async def login(request: Request) -> Response:

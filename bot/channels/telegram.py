@@ -84,10 +84,17 @@ class TelegramOutput(OutputChannel):
         self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
     ) -> None:
         keyboard = [
-            [{"text": str(button.get("title")), "callback_data": self._callback_data(str(button.get("payload")))}]
+            [
+                {
+                    "text": str(button.get("title")),
+                    "callback_data": self._callback_data(str(button.get("payload"))),
+                }
+            ]
             for button in buttons
         ]
-        await self._send(recipient_id, {"text": text[:MAX_TEXT_CHARS], "reply_markup": {"inline_keyboard": keyboard}})
+        await self._send(
+            recipient_id, {"text": text[:MAX_TEXT_CHARS], "reply_markup": {"inline_keyboard": keyboard}}
+        )
 
     async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
         await self._send(recipient_id, {"text": image})
@@ -132,7 +139,12 @@ class TelegramInput(InputChannel):
         )
 
     def __init__(
-        self, *, token: str | None, secret: str | None, api_url: str = OFFICIAL_API, per_chat_interval: float = 1.0
+        self,
+        *,
+        token: str | None,
+        secret: str | None,
+        api_url: str = OFFICIAL_API,
+        per_chat_interval: float = 1.0,
     ) -> None:
         self.secret = secret
         self._on_new_message: NewMessage | None = None
@@ -167,7 +179,9 @@ class TelegramInput(InputChannel):
 
         @hook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok", "configured": self.output is not None and bool(self.secret)})
+            return response.json(
+                {"status": "ok", "configured": self.output is not None and bool(self.secret)}
+            )
 
         @hook.route("/webhook", methods=["POST"])
         async def webhook(request: Request) -> HTTPResponse:
@@ -186,7 +200,9 @@ class TelegramInput(InputChannel):
 
         return hook
 
-    async def _handle(self, update: dict[str, Any], output: TelegramOutput, on_new_message: NewMessage) -> None:
+    async def _handle(
+        self, update: dict[str, Any], output: TelegramOutput, on_new_message: NewMessage
+    ) -> None:
         found = await self._read(update, output)
         if found is None:
             return

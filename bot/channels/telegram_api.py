@@ -114,7 +114,7 @@ class BotApi:
                 await self.limiter.wait(chat_id)
             try:
                 status, body = await self._post(method, payload)
-            except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+            except (TimeoutError, aiohttp.ClientError) as error:
                 last = f"no answer ({error.__class__.__name__})"
                 await self._sleep(min(2.0**attempt * 0.5, 8.0))
                 continue

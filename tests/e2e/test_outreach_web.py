@@ -27,7 +27,9 @@ def store(system: LiveSystem) -> Engine:
 @pytest.fixture(scope="module")
 def outreach(system: LiveSystem, store: Engine) -> Outreach:
     return Outreach(
-        lambda: UnitOfWork.for_engine(store), RasaApi(system.settings.rasa_url, system.token), system.settings.now
+        lambda: UnitOfWork.for_engine(store),
+        RasaApi(system.settings.rasa_url, system.token),
+        system.settings.now,
     )
 
 
@@ -46,7 +48,10 @@ def customers_with_delivered_orders(store: Engine) -> list[tuple[str, str]]:
 
 
 def late_delivery(order: str) -> dict[str, Any]:
-    return {"order": order, "message": f"Sorry: order {order} is running late. Shall we chase the carrier for you?"}
+    return {
+        "order": order,
+        "message": f"Sorry: order {order} is running late. Shall we chase the carrier for you?",
+    }
 
 
 def test_an_open_widget_shows_the_message_live(system: LiveSystem, store: Engine, outreach: Outreach) -> None:
@@ -75,7 +80,9 @@ def test_a_customer_who_was_offline_sees_it_once_on_the_next_visit(
     assert visit.history == later.history  # shown from the transcript: nothing queued twice
 
 
-def test_the_customer_can_answer_it_with_a_button(system: LiveSystem, store: Engine, outreach: Outreach) -> None:
+def test_the_customer_can_answer_it_with_a_button(
+    system: LiveSystem, store: Engine, outreach: Outreach
+) -> None:
     ref, order = customers_with_delivered_orders(store)[2]
     outreach.send(ref, Channel.WEB, "EXTERNAL_delivery_late", late_delivery(order), f"late:{ref}:1")
     widget = Widget(system, token=system.chat_token(ref))
@@ -91,7 +98,9 @@ def test_nothing_goes_into_a_conversation_a_person_has_taken(
 ) -> None:
     ref, order = customers_with_delivered_orders(store)[3]
     Widget(system, token=system.chat_token(ref)).say("hello")
-    system.api("POST", f"/conversations/web:{ref}/tracker/events", json=[{"event": "pause"}]).raise_for_status()
+    system.api(
+        "POST", f"/conversations/web:{ref}/tracker/events", json=[{"event": "pause"}]
+    ).raise_for_status()
     before = len(system.tracker(f"web:{ref}")["events"])
 
     result = outreach.send(ref, Channel.WEB, "EXTERNAL_delivery_late", late_delivery(order), f"late:{ref}:1")

@@ -29,6 +29,7 @@ def shipped(store: Engine, skip: int) -> tuple[str, str]:
         rows = session.execute(
             select(Customer.external_ref, Order.number, Order.status, Order.placed_at)
             .join(Order, Order.customer_id == Customer.id)
+            .where(Customer.external_ref < "C00100")  # customers no other test module uses
             .order_by(Customer.id, Order.placed_at)
         ).all()
     latest: dict[str, tuple[str, OrderStatus]] = {}
@@ -95,7 +96,9 @@ def test_a_client_chosen_session_id_on_a_socket_with_a_valid_token_reads_nothing
     before = events_of(system, f"web:{victim}")
 
     widget = Widget(system, token=system.chat_token(me), session_id=f"web:{victim}")
-    reply = texts(widget.say("where is my order?", session_id=f"web:{victim}", custom_data={"sender": victim}))
+    reply = texts(
+        widget.say("where is my order?", session_id=f"web:{victim}", custom_data={"sender": victim})
+    )
 
     assert widget.conversation_id == f"web:{me}"
     assert theirs not in reply and theirs not in str(widget.history)

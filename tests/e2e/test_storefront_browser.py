@@ -39,7 +39,9 @@ def browser() -> Iterator[Browser]:
     if not CHROMIUM.is_file():
         unavailable(f"no Chromium at {CHROMIUM} (make setup installs Debian's chromium as root)")
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
         yield launched
         launched.close()
 
@@ -52,7 +54,9 @@ def store(system: LiveSystem) -> Engine:
 @pytest.fixture(scope="module")
 def outreach(system: LiveSystem, store: Engine) -> Outreach:
     return Outreach(
-        lambda: UnitOfWork.for_engine(store), RasaApi(system.settings.rasa_url, system.token), system.settings.now
+        lambda: UnitOfWork.for_engine(store),
+        RasaApi(system.settings.rasa_url, system.token),
+        system.settings.now,
     )
 
 
@@ -62,13 +66,17 @@ def shipped_customers(store: Engine) -> list[tuple[str, str, str]]:
         rows = session.execute(
             select(Customer.external_ref, Customer.name, Order.number, Order.status)
             .join(Order, Order.customer_id == Customer.id)
-            .where(Customer.external_ref > "C00030")
+            .where(Customer.external_ref > "C00250")  # customers no other test module uses
             .order_by(Customer.id, Order.placed_at)
         ).all()
     latest: dict[str, tuple[str, str, OrderStatus]] = {}
     for ref, name, number, status in rows:
         latest[ref] = (name.split()[0], number, status)
-    return [(ref, first, number) for ref, (first, number, status) in latest.items() if status is OrderStatus.SHIPPED]
+    return [
+        (ref, first, number)
+        for ref, (first, number, status) in latest.items()
+        if status is OrderStatus.SHIPPED
+    ]
 
 
 def shot(page: Page, name: str) -> None:
@@ -117,8 +125,12 @@ def test_a_customer_asks_on_the_storefront_and_a_pushed_message_appears_live_the
     shot(page, "1-asked-where-is-my-order")
 
     pushed = f"Sorry: order {number} is running late. Shall we chase the carrier for you?"
-    result = outreach.send(ref, Channel.WEB, "EXTERNAL_delivery_late", {"order": number, "message": pushed}, "b:1")
-    expect(page.locator(".rw-message").filter(has_text="is running late")).to_have_count(1, timeout=REPLY_TIMEOUT)
+    result = outreach.send(
+        ref, Channel.WEB, "EXTERNAL_delivery_late", {"order": number, "message": pushed}, "b:1"
+    )
+    expect(page.locator(".rw-message").filter(has_text="is running late")).to_have_count(
+        1, timeout=REPLY_TIMEOUT
+    )
     shot(page, "2-pushed-while-open")
     assert result.delivered
 
@@ -149,7 +161,9 @@ def test_a_customer_who_was_offline_sees_the_message_once_on_the_next_visit(
 ) -> None:
     ref, _, number = shipped_customers(store)[1]
     pushed = f"Sorry: order {number} is running late. Shall we chase the carrier for you?"
-    assert outreach.send(ref, Channel.WEB, "EXTERNAL_delivery_late", {"order": number, "message": pushed}, "b:2").delivered
+    assert outreach.send(
+        ref, Channel.WEB, "EXTERNAL_delivery_late", {"order": number, "message": pushed}, "b:2"
+    ).delivered
 
     page = browser.new_context().new_page()
     log_in(page, system, ref)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from typing import Any
 
@@ -30,7 +31,9 @@ def store(system: LiveSystem) -> Engine:
 @pytest.fixture(scope="module")
 def outreach(system: LiveSystem, store: Engine) -> Outreach:
     return Outreach(
-        lambda: UnitOfWork.for_engine(store), RasaApi(system.settings.rasa_url, system.token), system.settings.now
+        lambda: UnitOfWork.for_engine(store),
+        RasaApi(system.settings.rasa_url, system.token),
+        system.settings.now,
     )
 
 
@@ -38,7 +41,9 @@ def web_only_customers(store: Engine) -> list[tuple[str, int, str]]:
     """(ref, id, latest order number) of customers with orders and no Telegram link yet."""
     with Session(store) as session:
         linked = set(
-            session.scalars(select(ChannelIdentity.customer_id).where(ChannelIdentity.channel == Channel.TELEGRAM))
+            session.scalars(
+                select(ChannelIdentity.customer_id).where(ChannelIdentity.channel == Channel.TELEGRAM)
+            )
         )
         rows = session.execute(
             select(Customer.external_ref, Customer.id, Order.number)
@@ -61,7 +66,10 @@ def linked_chat(system: LiveSystem, ref: str, chat_id: str) -> TelegramChat:
 
 
 def late(order: str) -> dict[str, Any]:
-    return {"order": order, "message": f"Sorry: order {order} is running late. Shall we chase the carrier for you?"}
+    return {
+        "order": order,
+        "message": f"Sorry: order {order} is running late. Shall we chase the carrier for you?",
+    }
 
 
 def test_link_ask_receive_a_pushed_message_and_answer_it_with_a_button(
@@ -162,13 +170,13 @@ def test_replies_to_one_chat_keep_a_second_apart(system: LiveSystem, store: Engi
 
     sent = [c["at"] for c in calls(system, "sendMessage")[before:] if c["payload"]["chat_id"] == "410000007"]
     assert len(sent) >= 2
-    assert all(later - earlier >= 0.95 for earlier, later in zip(sent, sent[1:], strict=False))
+    assert all(later - earlier >= 0.95 for earlier, later in itertools.pairwise(sent))
 
 
 def test_a_customer_who_blocked_the_bot_is_marked_unreachable_and_not_tried_again(
     system: LiveSystem, store: Engine, outreach: Outreach
 ) -> None:
-    ref, customer_id, order = web_only_customers(store)[6]
+    ref, _, order = web_only_customers(store)[6]
     linked_chat(system, ref, "410000008")
     fail_next(system, 403, "410000008")
 

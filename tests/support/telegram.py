@@ -27,7 +27,9 @@ class TelegramChat:
 
     def _post(self, body: dict[str, Any]) -> list[dict[str, Any]]:
         seen = len(self.messages())
-        response = httpx.post(f"{self.fake}/fake/updates", json={"chat_id": self.chat_id, **body}, timeout=180)
+        response = httpx.post(
+            f"{self.fake}/fake/updates", json={"chat_id": self.chat_id, **body}, timeout=180
+        )
         response.raise_for_status()
         assert response.json()["webhook_status"] == 200, response.json()
         return [m for m in self.messages()[seen:] if m["from"] == "bot"]
@@ -41,12 +43,16 @@ class TelegramChat:
             for row in message.get("keyboard") or []:
                 for button in row:
                     if button["text"] == title:
-                        return self._post({"callback_data": button["callback_data"], "message_id": message["message_id"]})
+                        return self._post(
+                            {"callback_data": button["callback_data"], "message_id": message["message_id"]}
+                        )
         raise AssertionError(f"no button {title!r} in chat {self.chat_id}")
 
 
 def calls(system: LiveSystem, method: str) -> list[dict[str, Any]]:
-    response = httpx.get(f"{system.settings.telegram_api_url}/fake/calls", params={"method": method}, timeout=30)
+    response = httpx.get(
+        f"{system.settings.telegram_api_url}/fake/calls", params={"method": method}, timeout=30
+    )
     response.raise_for_status()
     found: list[dict[str, Any]] = response.json()
     return found
@@ -55,7 +61,13 @@ def calls(system: LiveSystem, method: str) -> list[dict[str, Any]]:
 def fail_next(system: LiveSystem, status: int, chat_id: str, *, times: int = 1, retry_after: int = 1) -> None:
     httpx.post(
         f"{system.settings.telegram_api_url}/fake/fail",
-        json={"method": "sendMessage", "status": status, "chat_id": chat_id, "times": times, "retry_after": retry_after},
+        json={
+            "method": "sendMessage",
+            "status": status,
+            "chat_id": chat_id,
+            "times": times,
+            "retry_after": retry_after,
+        },
         timeout=30,
     ).raise_for_status()
 

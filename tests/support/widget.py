@@ -70,7 +70,11 @@ class Widget:
         """Sends a message (claiming `session_id` if given) and returns the bot's messages."""
         self.client.emit(
             "user_uttered",
-            {"message": text, "session_id": session_id or self.conversation_id, "customData": custom_data or {}},
+            {
+                "message": text,
+                "session_id": session_id or self.conversation_id,
+                "customData": custom_data or {},
+            },
         )
         return self.replies()
 
