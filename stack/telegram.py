@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -52,7 +53,7 @@ def start_fake_telegram(
     return ManagedProcess(
         "telegram",
         [str(APP_PYTHON), "-m", "fakes.telegram", "--port", str(settings.fake_telegram_port)],
-        env={"PYTHONPATH": str(PROJECT_ROOT), "PATH": "/usr/bin:/bin"},
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
         cwd=PROJECT_ROOT,
         echo=echo,
         log_file=log_file,

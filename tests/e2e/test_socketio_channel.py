@@ -23,19 +23,32 @@ def store(system: LiveSystem) -> Engine:
     return make_engine(system.settings.database_url)
 
 
-def shipped(store: Engine, skip: int) -> tuple[str, str]:
-    """(customer ref, number) of a demo customer whose latest order is shipped."""
+def latest_orders(store: Engine) -> list[tuple[str, str, OrderStatus]]:
+    """(customer ref, latest order number, its status) of the customers only this module uses."""
     with Session(store) as session:
         rows = session.execute(
-            select(Customer.external_ref, Order.number, Order.status, Order.placed_at)
+            select(Customer.external_ref, Order.number, Order.status)
             .join(Order, Order.customer_id == Customer.id)
-            .where(Customer.external_ref < "C00100")  # customers no other test module uses
+            .where(Customer.external_ref < "C00100")
             .order_by(Customer.id, Order.placed_at)
         ).all()
     latest: dict[str, tuple[str, OrderStatus]] = {}
-    for ref, number, status, _ in rows:
+    for ref, number, status in rows:
         latest[ref] = (number, status)
-    found = [(ref, number) for ref, (number, status) in latest.items() if status is OrderStatus.SHIPPED]
+    return [(ref, number, status) for ref, (number, status) in latest.items()]
+
+
+def shipped(store: Engine, skip: int) -> tuple[str, str]:
+    """(customer ref, number) of a customer whose latest order is on its way."""
+    found = [(ref, number) for ref, number, status in latest_orders(store) if status is OrderStatus.SHIPPED]
+    return found[skip]
+
+
+def customer(store: Engine, skip: int) -> tuple[str, str]:
+    """(customer ref, latest order number) of the `skip`-th customer who is not in `shipped`."""
+    found = [
+        (ref, number) for ref, number, status in latest_orders(store) if status is not OrderStatus.SHIPPED
+    ]
     return found[skip]
 
 
@@ -54,7 +67,7 @@ def test_a_customer_asks_and_gets_their_own_orders_status(system: LiveSystem, st
 
 
 def test_the_token_in_the_socket_url_works_too(system: LiveSystem, store: Engine) -> None:
-    ref, _ = shipped(store, 1)
+    ref, _ = customer(store, 1)
 
     widget = Widget(system, token=system.chat_token(ref), in_query=True)
 
@@ -62,7 +75,7 @@ def test_the_token_in_the_socket_url_works_too(system: LiveSystem, store: Engine
 
 
 def test_after_a_reload_the_history_comes_from_the_server(system: LiveSystem, store: Engine) -> None:
-    ref, number = shipped(store, 2)
+    ref, number = customer(store, 2)
     first = Widget(system, token=system.chat_token(ref))
     first.say("where is my order?")
     first.close()
@@ -75,7 +88,7 @@ def test_after_a_reload_the_history_comes_from_the_server(system: LiveSystem, st
 
 
 def test_a_pressed_button_shows_in_the_history_by_its_title(system: LiveSystem, store: Engine) -> None:
-    ref, _ = shipped(store, 3)
+    ref, _ = customer(store, 3)
     widget = Widget(system, token=system.chat_token(ref))
     asked = widget.say("/set_preferred_channel")  # "where would you like to hear from us?"
     assert any(m.get("quick_replies") for m in asked), asked
@@ -90,8 +103,8 @@ def test_a_pressed_button_shows_in_the_history_by_its_title(system: LiveSystem, 
 def test_a_client_chosen_session_id_on_a_socket_with_a_valid_token_reads_nothing_of_anyone_else(
     system: LiveSystem, store: Engine
 ) -> None:
-    me, mine = shipped(store, 4)
-    victim, theirs = shipped(store, 5)
+    me, mine = customer(store, 4)
+    victim, theirs = customer(store, 5)
     Widget(system, token=system.chat_token(victim)).say("where is my order?")
     before = events_of(system, f"web:{victim}")
 
@@ -110,7 +123,7 @@ def test_a_client_chosen_session_id_on_a_socket_with_a_valid_token_reads_nothing
 def test_a_replayed_session_id_without_a_token_gets_a_fresh_anonymous_conversation(
     system: LiveSystem, store: Engine, claimed: str
 ) -> None:
-    victim, theirs = shipped(store, 6)
+    victim, theirs = customer(store, 6)
     Widget(system, token=system.chat_token(victim)).say("where is my order?")
     session_id = f"web:{victim}" if claimed == "victim-conversation" else f"web-{victim}"
 
@@ -163,8 +176,8 @@ def test_a_tampered_or_expired_token_is_an_anonymous_visitor(system: LiveSystem,
 
 
 def test_an_injected_intent_cannot_reach_another_customers_order(system: LiveSystem, store: Engine) -> None:
-    me, _ = shipped(store, 7)
-    _, theirs = shipped(store, 8)
+    me, _ = customer(store, 7)
+    _, theirs = customer(store, 8)
     widget = Widget(system, token=system.chat_token(me))
 
     reply = texts(widget.say(f'/track_order{{"order_number": "{theirs}"}}'))
