@@ -17,7 +17,7 @@ test: setup
 	@$(PY) -m pytest
 
 lint: setup
-	@$(PY) -m ruff check . && $(PY) -m ruff format --check . && $(PY) -m mypy crm actions dialogue nlu bot stack bench
+	@$(PY) -m ruff check . && $(PY) -m ruff format --check . && $(PY) -m mypy crm actions dialogue nlu bot stack bench outreach web fakes
 
 train: setup
 	@$(PY) -m stack train
@@ -30,4 +30,4 @@ lock:
 	@bash scripts/lock.sh
 
 clean:
-	rm -rf .venv .venv-rasa var models .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .venv .venv-rasa var models web/node_modules .pytest_cache .mypy_cache .ruff_cache

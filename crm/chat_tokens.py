@@ -15,19 +15,29 @@ from pathlib import Path
 import jwt
 
 AUDIENCE = "chat"
+# A storefront visitor who is not logged in: the subject is a random id the storefront issued,
+# which keeps their anonymous conversation across pages, and never names a customer.
+VISITOR_AUDIENCE = "chat-visitor"
 ALGORITHM = "HS256"
 DEFAULT_TTL = timedelta(hours=8)
 
 
-def mint(subject: str, secret: str, now: datetime, ttl: timedelta = DEFAULT_TTL) -> str:
+def mint(
+    subject: str, secret: str, now: datetime, ttl: timedelta = DEFAULT_TTL, *, audience: str = AUDIENCE
+) -> str:
     """A token for customer `subject` (their external reference), valid from `now` for `ttl`."""
     claims = {
         "sub": subject,
-        "aud": AUDIENCE,
+        "aud": audience,
         "iat": int(now.timestamp()),
         "exp": int((now + ttl).timestamp()),
     }
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
+
+
+def mint_visitor(visitor_id: str, secret: str, now: datetime, ttl: timedelta = DEFAULT_TTL) -> str:
+    """A token for an anonymous storefront visitor: their chat continues across pages, as nobody."""
+    return mint(visitor_id, secret, now, ttl, audience=VISITOR_AUDIENCE)
 
 
 def verify(token: object, secret: str | None, now: datetime) -> str | None:

@@ -29,6 +29,17 @@ class Settings:
     shop_origins: tuple[str, ...] = ("http://127.0.0.1:8000", "http://localhost:8000")
     # Tests and demos that need a fixed "now" (ISO 8601 with offset); None: the real clock.
     frozen_now: datetime | None = None
+    # The demo storefront (web/): where it listens; its origin must be among shop_origins.
+    shop_port: int = 8000
+    # Telegram: the bot's token and username, the secret Telegram sends with every update, the
+    # Bot API to call (None: Telegram's own), the public URL Telegram posts updates to (None: this
+    # Rasa server's). Without a token `make run` starts a local fake Bot API in its place.
+    telegram_bot_token: str | None = None
+    telegram_bot_username: str | None = None
+    telegram_webhook_secret: str | None = None
+    telegram_api_url: str | None = None
+    telegram_webhook_url: str | None = None
+    fake_telegram_port: int = 8081
 
     def now(self) -> datetime:
         """The one clock every process reads "now" from."""
@@ -37,6 +48,14 @@ class Settings:
     @property
     def rasa_url(self) -> str:
         return f"http://{self.rasa_host}:{self.rasa_port}"
+
+    @property
+    def shop_url(self) -> str:
+        return f"http://127.0.0.1:{self.shop_port}"
+
+    @property
+    def telegram_webhook(self) -> str:
+        return self.telegram_webhook_url or f"{self.rasa_url}/webhooks/telegram/webhook"
 
     @property
     def action_endpoint_url(self) -> str:
@@ -64,12 +83,22 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         rasa_port=int(env.get("RASA_PORT", "5005")),
         action_port=int(env.get("ACTION_PORT", "5055")),
         nlu_port=int(env.get("NLU_PORT", "5056")),
-        rasa_auth_token=env.get("RASA_AUTH_TOKEN") or None,
+        # The launcher generates one into var/ when none is set (stack.environment.auth_token).
+        rasa_auth_token=env.get("RASA_AUTH_TOKEN") or _read(VAR_DIR / "rasa-auth-token"),
         chat_token_secret=env.get("CHAT_TOKEN_SECRET") or _read(VAR_DIR / "chat-token-secret"),
         frozen_now=_aware(env.get("ASSISTANT_FROZEN_NOW")),
         shop_origins=tuple(
             o.strip() for o in (env.get("SHOP_ORIGINS") or _DEFAULT_ORIGINS).split(",") if o.strip()
         ),
+        shop_port=int(env.get("SHOP_PORT", "8000")),
+        telegram_bot_token=env.get("TELEGRAM_BOT_TOKEN") or None,
+        telegram_bot_username=env.get("TELEGRAM_BOT_USERNAME") or None,
+        telegram_webhook_secret=(
+            env.get("TELEGRAM_WEBHOOK_SECRET") or _read(VAR_DIR / "telegram-webhook-secret")
+        ),
+        telegram_api_url=env.get("TELEGRAM_API_URL") or None,
+        telegram_webhook_url=env.get("TELEGRAM_WEBHOOK_URL") or None,
+        fake_telegram_port=int(env.get("FAKE_TELEGRAM_PORT", "8081")),
     )
 
 

@@ -24,7 +24,7 @@ from crm.services.cases import GENERAL_TOPIC, topic_of
 from dialogue import answers, flows
 from dialogue.answers import Answer, is_question, sounds_like_question
 from dialogue.conversation import BotMessage, Context, Conversation
-from dialogue.flows import fallback, handoff, preferences, proactive, undo
+from dialogue.flows import fallback, handoff, link, preferences, proactive, undo
 from dialogue.registry import HANDLERS, RESUMERS
 from dialogue.state import DialogueState, Request
 from dialogue.texts import STORE_UNAVAILABLE
@@ -120,7 +120,8 @@ assert flows.LOADED  # every flow module registered its handlers
 def respond(state: DialogueState, turn: Turn, ctx: Context) -> Conversation:
     """Answers `turn`; the returned conversation holds the replies and the state to keep."""
     conversation = Conversation(ctx, copy.deepcopy(state))
-    if not turn.external:  # a proactive message carries its customer in its stored context
+    # A proactive message carries its customer in its stored context; a channel event is no message.
+    if not turn.external and turn.channel_event is None:
         _same_person(conversation)
     try:
         _turn(conversation, turn)
@@ -148,6 +149,10 @@ def _turn(conversation: Conversation, turn: Turn) -> None:
     if turn.external:
         proactive.deliver(conversation, turn)
         return
+    if turn.channel_event is not None:
+        link.channel_event(conversation, turn)
+        return
+    link.writing_again(conversation)
     if turn.language not in (None, "en") and (turn.is_miss or turn.confidence < 0.9):
         fallback.other_language(conversation, turn)
         return

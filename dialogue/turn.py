@@ -47,6 +47,9 @@ class Turn:
     language: str | None = None
     # True for a message from the shop's side (Rasa's trigger_intent), never typed by anyone.
     external: bool = False
+    # What a channel reports about itself ("blocked": Telegram refused our message for good).
+    # Only our channels set it, in metadata no client can write: a typed intent carries none.
+    channel_event: str | None = None
 
     @property
     def is_miss(self) -> bool:
@@ -117,7 +120,9 @@ def turn_from_parse(parse: dict[str, Any], metadata: dict[str, Any] | None = Non
         # "?", "..." : nothing to classify, whatever the model says.
         intent, requests, confidence = FALLBACK, [FALLBACK], 0.0
     entities = _entities(parse.get("entities") or [], text)
-    external = intent.startswith(EXTERNAL_PREFIX) and bool((metadata or {}).get("is_external"))
+    metadata = metadata or {}
+    external = intent.startswith(EXTERNAL_PREFIX) and bool(metadata.get("is_external"))
+    channel_event = metadata.get("channel_event")
     if intent.startswith(EXTERNAL_PREFIX) and not external:
         # Typed by someone as "/EXTERNAL_..." : not a message from the shop.
         intent, requests = FALLBACK, [FALLBACK]
@@ -130,6 +135,7 @@ def turn_from_parse(parse: dict[str, Any], metadata: dict[str, Any] | None = Non
         entities=entities,
         language=parse.get("language") if isinstance(parse.get("language"), str) else None,
         external=external,
+        channel_event=channel_event if isinstance(channel_event, str) else None,
     )
 
 

@@ -67,6 +67,36 @@ ensure_env() {
     log "$dir ready in $((SECONDS - started)) s, $(du -sh "$dir" | cut -f1)"
 }
 
+# The storefront's chat widget (rasa-webchat from the npm registry), served by the project itself.
+ensure_widget() {
+    local stamp=web/node_modules/.stamp want
+    want="$(sha256sum web/package-lock.json | cut -c1-16)"
+    [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]] && return 0
+    if ! command -v npm >/dev/null 2>&1; then
+        log "WARNING: npm not found, so the storefront has no chat widget: install Node.js and npm, then run make again"
+        return 0
+    fi
+    log "installing the chat widget (npm ci in web/, output in var/setup-npm.log) ..."
+    (cd web && npm ci --no-audit --no-fund --loglevel=error) >var/setup-npm.log 2>&1 || {
+        log "ERROR: npm ci failed; the last lines of var/setup-npm.log:"
+        tail -n 20 var/setup-npm.log >&2
+        return 1
+    }
+    echo "$want" >"$stamp"
+}
+
+# Debian's Chromium for the browser tests (Playwright drives it; it downloads no browser).
+ensure_chromium() {
+    [[ -x /usr/bin/chromium ]] && return 0
+    if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+        log "installing Debian's chromium for the browser tests (output in var/setup-chromium.log) ..."
+        { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; } \
+            >var/setup-chromium.log 2>&1 || log "WARNING: chromium could not be installed; see var/setup-chromium.log"
+    else
+        log "NOTE: /usr/bin/chromium is missing, so the browser tests cannot run: sudo apt-get install chromium"
+    fi
+}
+
 mkdir -p var
 rasa_python="$(find_python 3.10 RASA_PYTHON)"
 app_python="$(find_python 3.11 APP_PYTHON)"
@@ -74,7 +104,12 @@ app_python="$(find_python 3.11 APP_PYTHON)"
 # Both builds are mostly download and unpack time: run them side by side.
 ensure_env .venv-rasa "$rasa_python" requirements/rasa.lock & rasa_pid=$!
 ensure_env .venv "$app_python" requirements/app.lock & app_pid=$!
+ensure_widget & widget_pid=$!
 status=0
+if [[ "${MAKE_TARGET:-}" != run ]]; then
+    ensure_chromium || status=1
+fi
 wait "$rasa_pid" || status=1
 wait "$app_pid" || status=1
+wait "$widget_pid" || status=1
 exit "$status"

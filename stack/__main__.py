@@ -25,6 +25,7 @@ from stack.servers import (
     start_system,
 )
 from stack.store import prepare_store
+from stack.telegram import set_webhook, uses_fake, with_telegram
 from stack.training import ensure_model
 
 
@@ -41,6 +42,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     sub.add_parser("train", help="train the Rasa model if its inputs changed")
     sub.add_parser(
+        "telegram-webhook",
+        help="tell Telegram where to post updates (TELEGRAM_BOT_TOKEN, TELEGRAM_WEBHOOK_URL: the public URL)",
+    )
+    sub.add_parser(
         "services", help="only the NLU service and the action server, for plain `rasa shell/test/interactive`"
     )
     args = parser.parse_args(argv)
@@ -52,12 +57,16 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "services":
             return run_services(settings)
+        if args.command == "telegram-webhook":
+            print(f"[stack] Telegram posts updates to {set_webhook(with_telegram(settings))}", flush=True)
+            return 0
         return run_system(settings, demo_customers=args.demo)
     return 2
 
 
 def run_system(settings: Settings, *, demo_customers: int) -> int:
     prepare_store(settings.database_url, now=settings.now(), demo_customers=demo_customers)
+    settings = with_telegram(settings)
     token = auth_token(settings)
     stop = threading.Event()
     processes: list[ManagedProcess] = []
@@ -73,7 +82,7 @@ def run_system(settings: Settings, *, demo_customers: int) -> int:
         return ensure_model(PROJECT_ROOT / "config.yml", MODELS_DIR, "assistant")
 
     try:
-        start_system(settings, token, train, started=processes.append)
+        start_system(settings, token, train, started=processes.append, channels=True)
         if stop.is_set():
             return 1
         print_banner(settings, token)
@@ -130,10 +139,18 @@ def run_services(settings: Settings) -> int:
 def print_banner(settings: Settings, token: str) -> None:
     rest = f"{settings.rasa_url}/webhooks/rest/webhook"
     store = make_url(settings.database_url).render_as_string(hide_password=True)
+    bot = settings.telegram_bot_username or "?"
+    telegram = (
+        f"  Telegram (a local fake Bot API: play the customer here): {settings.telegram_api_url}/\n"
+        if uses_fake(settings)
+        else f"  Telegram bot: @{bot}, updates to {settings.telegram_webhook}\n"
+    )
     print(
         "\n"
         "  The assistant is running. Ctrl-C stops everything.\n"
-        f"  Rasa server (REST channel, HTTP API): {settings.rasa_url}\n"
+        f"  Demo shop with the chat widget: {settings.shop_url}/ (log in as any demo customer)\n"
+        + telegram
+        + f"  Rasa server (channels, HTTP API): {settings.rasa_url}\n"
         f"  Rasa HTTP API token: {token[:4]}... (whole token in var/rasa-auth-token, or RASA_AUTH_TOKEN)\n"
         f"  Action server: http://127.0.0.1:{settings.action_port}/health\n"
         f"  NLU service: {settings.nlu_service_url}/health\n"

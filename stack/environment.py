@@ -36,6 +36,26 @@ def rasa_environment(settings: Settings | None = None) -> dict[str, str]:
 TRACKER_STORE = "bot.tracker_store.ConversationStore"
 
 
+def rasa_server_environment(settings: Settings, token: str) -> dict[str, str]:
+    """The Rasa server's: its API token, the shop's origins, and what its channels verify with."""
+    env = {
+        **rasa_environment(settings),
+        "RASA_AUTH_TOKEN": token,
+        "SHOP_ORIGINS": ",".join(settings.shop_origins),
+        # The socket.io channel checks the storefront's chat token when a socket connects.
+        "CHAT_TOKEN_SECRET": chat_secret(settings),
+    }
+    if settings.frozen_now is not None:
+        env["ASSISTANT_FROZEN_NOW"] = settings.frozen_now.isoformat()
+    if settings.telegram_bot_token:
+        env.update(
+            TELEGRAM_BOT_TOKEN=settings.telegram_bot_token,
+            TELEGRAM_WEBHOOK_SECRET=settings.telegram_webhook_secret or "",
+            TELEGRAM_API_URL=settings.telegram_api_url or "",
+        )
+    return env
+
+
 def write_endpoints(settings: Settings) -> Path:
     """var/endpoints.yml for this run: the action server and the conversation store in use.
 
@@ -66,6 +86,23 @@ def action_server_environment(settings: Settings) -> dict[str, str]:
         SANIC_HOST="127.0.0.1",
         PYTHONPATH=str(PROJECT_ROOT),
         PYTHONWARNINGS="ignore::DeprecationWarning",
+    )
+    if settings.frozen_now is not None:
+        env["ASSISTANT_FROZEN_NOW"] = settings.frozen_now.isoformat()
+    return env
+
+
+def storefront_environment(settings: Settings) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=settings.database_url,
+        CHAT_TOKEN_SECRET=chat_secret(settings),
+        RASA_HOST=settings.rasa_host,
+        RASA_PORT=str(settings.rasa_port),
+        SHOP_PORT=str(settings.shop_port),
+        TELEGRAM_BOT_USERNAME=settings.telegram_bot_username or "",
+        TELEGRAM_API_URL=settings.telegram_api_url or "",
+        PYTHONPATH=str(PROJECT_ROOT),
     )
     if settings.frozen_now is not None:
         env["ASSISTANT_FROZEN_NOW"] = settings.frozen_now.isoformat()

@@ -1,7 +1,9 @@
 """Starting the NLU service, the action server and the Rasa server with the project's configuration.
 
 `start_system` is the one way to bring the three up together: the launcher, the end-to-end
-tests and the latency benchmark all use it.
+tests and the latency benchmark all use it. With `channels=True` it also starts what the
+channels need: the demo storefront (web/) and, when no real bot is configured, the local fake
+Telegram Bot API, whose webhook it sets once Rasa answers.
 """
 
 from __future__ import annotations
@@ -14,17 +16,21 @@ from crm.settings import Settings
 from stack.environment import (
     action_server_environment,
     nlu_service_environment,
-    rasa_environment,
+    rasa_server_environment,
+    storefront_environment,
     write_endpoints,
 )
 from stack.paths import APP_PYTHON, PROJECT_ROOT, RASA_PYTHON
 from stack.processes import ManagedProcess
+from stack.telegram import fake_url, set_webhook, start_fake_telegram, uses_fake
 
 ACTION_SERVER_START_TIMEOUT = 60.0
 # A fresh checkout embeds every training example once (about a minute on 2 cores); later
 # starts load the stored classifier in seconds.
 NLU_SERVICE_START_TIMEOUT = 600.0
 RASA_START_TIMEOUT = 180.0  # loading TensorFlow and the model takes 20-45 s on 2 cores
+STOREFRONT_START_TIMEOUT = 60.0
+FAKE_TELEGRAM_START_TIMEOUT = 60.0
 
 
 def start_action_server(
@@ -66,12 +72,21 @@ def start_rasa_server(
         "--credentials", str(PROJECT_ROOT / "credentials.yml"),
         "--endpoints", str(write_endpoints(settings)),
     ]  # fmt: skip
-    env = {
-        **rasa_environment(settings),
-        "RASA_AUTH_TOKEN": token,
-        "SHOP_ORIGINS": ",".join(settings.shop_origins),
-    }
+    env = rasa_server_environment(settings, token)
     return ManagedProcess("rasa", command, env=env, cwd=PROJECT_ROOT, echo=echo, log_file=log_file)
+
+
+def start_storefront(
+    settings: Settings, *, echo: bool = True, log_file: Path | None = None
+) -> ManagedProcess:
+    return ManagedProcess(
+        "shop",
+        [str(APP_PYTHON), "-m", "web", "--port", str(settings.shop_port)],
+        env=storefront_environment(settings),
+        cwd=PROJECT_ROOT,
+        echo=echo,
+        log_file=log_file,
+    )
 
 
 def wait_until_serving(
@@ -87,10 +102,15 @@ class RunningSystem:
     nlu: ManagedProcess
     actions: ManagedProcess
     rasa: ManagedProcess
+    # Started with channels=True: the storefront, and the fake Telegram when no bot is configured.
+    shop: ManagedProcess | None = None
+    telegram: ManagedProcess | None = None
 
     @property
     def processes(self) -> list[ManagedProcess]:
-        return [self.nlu, self.actions, self.rasa]
+        """In start order; `stop` goes backwards (the fake Telegram last: Rasa may still call it)."""
+        started = [self.telegram, self.nlu, self.actions, self.rasa, self.shop]
+        return [process for process in started if process is not None]
 
     def stop(self) -> None:
         # Rasa first, so no request reaches a stopped action server.
@@ -106,6 +126,7 @@ def start_system(
     echo: bool = True,
     log_dir: Path | None = None,
     started: Callable[[ManagedProcess], None] | None = None,
+    channels: bool = False,
 ) -> RunningSystem:
     """Starts the three servers and waits until each answers; stops what started if one fails.
 
@@ -126,13 +147,24 @@ def start_system(
         return process
 
     try:
+        fake = None
+        if channels and uses_fake(settings):  # first: Rasa's Telegram channel calls it
+            fake = track(start_fake_telegram(settings, echo=echo, log_file=log("telegram")))
         nlu = track(start_nlu_service(settings, echo=echo, log_file=log("nlu")))
         model_path = model()
         actions = track(start_action_server(settings, echo=echo, log_file=log("actions")))
         rasa = track(start_rasa_server(settings, model_path, token, echo=echo, log_file=log("rasa")))
         wait_until_serving(nlu, actions, rasa, settings)
+        shop = None
+        if channels:
+            if fake is not None:
+                fake.wait_healthy(f"{fake_url(settings)}/fake/webhook", FAKE_TELEGRAM_START_TIMEOUT)
+            if settings.telegram_bot_token and (fake is not None or settings.telegram_webhook_url):
+                set_webhook(settings)
+            shop = track(start_storefront(settings, echo=echo, log_file=log("shop")))
+            shop.wait_healthy(f"{settings.shop_url}/health", STOREFRONT_START_TIMEOUT)
     except BaseException:
         for process in reversed(begun):
             process.stop()
         raise
-    return RunningSystem(nlu, actions, rasa)
+    return RunningSystem(nlu, actions, rasa, shop, fake)

@@ -3,7 +3,7 @@
 from crm.models.base import Base
 from crm.models.catalog import Product
 from crm.models.conversations import ConversationContext, IdentificationAttempt
-from crm.models.customers import ChannelIdentity, CommunicationPreferences, Consent, Customer
+from crm.models.customers import ChannelIdentity, CommunicationPreferences, Consent, Customer, LinkCode
 from crm.models.enums import (
     CaseKind,
     CaseStatus,
@@ -37,6 +37,7 @@ __all__ = [
     "IdentificationAttempt",
     "IdentificationKey",
     "Invoice",
+    "LinkCode",
     "LinkState",
     "MessageStyle",
     "Order",

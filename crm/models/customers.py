@@ -46,8 +46,31 @@ class ChannelIdentity(Base):
     external_id: Mapped[str] = mapped_column(String(128))
     link_state: Mapped[LinkState] = mapped_column(str_enum(LinkState, "link_state"))
     linked_at: Mapped[datetime | None]
+    # Set when the channel refused a message for good (Telegram: the customer blocked the bot);
+    # nothing is sent there until the customer writes from it again.
+    unreachable_at: Mapped[datetime | None]
 
     customer: Mapped[Customer] = relationship(back_populates="identities")
+
+
+class LinkCode(Base):
+    """A one-time code that links a chat to the customer who asked for it (Telegram's deep link).
+
+    The storefront shows the code to the logged-in customer inside `t.me/<bot>?start=<code>`;
+    whoever sends it from a chat proves they saw that page. Only its hash is stored.
+    """
+
+    __tablename__ = "link_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel, "channel"))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    # The chat that redeemed it.
+    used_by: Mapped[str | None] = mapped_column(String(128))
 
 
 class Consent(Base):

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from crm.models import Channel, ChannelIdentity, Customer, LinkState, Order
+from crm.models import Channel, ChannelIdentity, Customer, LinkCode, LinkState, Order
 
 
 class CustomerRepository:
@@ -30,6 +30,9 @@ class CustomerRepository:
         return self._session.scalars(
             select(Customer).where(Customer.external_ref == external_ref)
         ).one_or_none()
+
+    def first(self, limit: int) -> list[Customer]:
+        return list(self._session.scalars(select(Customer).order_by(Customer.external_ref).limit(limit)))
 
     def by_id(self, customer_id: int) -> Customer | None:
         return self._session.get(Customer, customer_id)
@@ -63,8 +66,38 @@ class CustomerRepository:
             )
         )
 
+    def identities_of(self, customer_id: int, channel: Channel) -> list[ChannelIdentity]:
+        """The customer's identities on `channel`, newest link first, whatever their state."""
+        return list(
+            self._session.scalars(
+                select(ChannelIdentity)
+                .where(ChannelIdentity.customer_id == customer_id, ChannelIdentity.channel == channel)
+                .order_by(ChannelIdentity.linked_at.desc(), ChannelIdentity.id.desc())
+            )
+        )
+
     def add_identity(self, identity: ChannelIdentity) -> None:
         self._session.add(identity)
+
+    def link_code(self, code_hash: str) -> LinkCode | None:
+        return self._session.scalars(select(LinkCode).where(LinkCode.code_hash == code_hash)).one_or_none()
+
+    def unused_link_codes(self, customer_id: int, channel: Channel) -> list[LinkCode]:
+        return list(
+            self._session.scalars(
+                select(LinkCode).where(
+                    LinkCode.customer_id == customer_id,
+                    LinkCode.channel == channel,
+                    LinkCode.used_at.is_(None),
+                )
+            )
+        )
+
+    def add_link_code(self, code: LinkCode) -> None:
+        self._session.add(code)
+
+    def delete_link_code(self, code: LinkCode) -> None:
+        self._session.delete(code)
 
     def count_created_before(self, end: datetime) -> int:
         return self._session.scalar(select(func.count()).where(Customer.created_at < end)) or 0

@@ -311,3 +311,20 @@ def _plural_category(products: Sequence[ProductView]) -> str:
     if kinds == {ProductKind.DEVICE}:
         return "machines"
     return "products"
+
+
+@dataclass(frozen=True)
+class ShelfItem:
+    """A product as the storefront lists it."""
+
+    name: str
+    category: str
+    kind: ProductKind
+    price: Decimal
+
+
+def catalogue(uow: UnitOfWork) -> tuple[ShelfItem, ...]:
+    """Everything the shop sells, by category then name."""
+    with uow:
+        items = [ShelfItem(p.name, p.category, p.kind, p.price) for p in uow.products.all()]
+    return tuple(sorted(items, key=lambda item: (item.category, item.name)))

@@ -46,3 +46,9 @@ def customer_view(customer: Customer) -> CustomerView:
         time_zone=customer.time_zone,
         language=customer.language,
     )
+
+
+def first_customers(uow: UnitOfWork, limit: int = 12) -> tuple[CustomerView, ...]:
+    """A few customers in reference order: the demo storefront's login offers them."""
+    with uow:
+        return tuple(customer_view(c) for c in uow.customers.first(limit))

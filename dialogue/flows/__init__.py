@@ -9,6 +9,7 @@ from dialogue.flows import (  # noqa: F401  (imported for their registrations)
     handoff,
     identify,
     invoices,
+    link,
     money,
     order_changes,
     orders,

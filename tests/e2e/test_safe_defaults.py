@@ -26,7 +26,14 @@ def listening_addresses(port: int) -> set[str]:
 
 def test_every_server_listens_on_loopback_only(system: LiveSystem) -> None:
     loopback = {"0100007F", "00000000000000000000000001000000"}  # 127.0.0.1 and ::1 as /proc writes them
-    for port in (system.settings.action_port, system.settings.rasa_port, system.settings.nlu_port):
+    ports = (
+        system.settings.action_port,
+        system.settings.rasa_port,
+        system.settings.nlu_port,
+        system.settings.shop_port,
+        system.settings.fake_telegram_port,
+    )
+    for port in ports:
         addresses = listening_addresses(port)
         assert addresses and addresses <= loopback, (port, addresses)
 

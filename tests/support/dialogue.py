@@ -52,6 +52,7 @@ class Chat:
         ranking: list[tuple[str, float]] | None = None,
         language: str | None = "en",
         external: bool = False,
+        metadata: dict[str, Any] | None = None,
     ) -> str:
         parse: dict[str, Any] = {
             "text": text,
@@ -61,7 +62,7 @@ class Chat:
             "requests": requests or [],
             "language": language,
         }
-        turn = turn_from_parse(parse, {"is_external": True} if external else {})
+        turn = turn_from_parse(parse, {**(metadata or {}), **({"is_external": True} if external else {})})
         context = Context(
             store=self.uow,
             now=self.now,

@@ -42,6 +42,10 @@ class LiveSystem:
     # Process ids by server name ("nlu", "actions", "rasa"), for tests that inspect them.
     pids: dict[str, int] = field(default_factory=dict)
 
+    @property
+    def shop_url(self) -> str:
+        return self.settings.shop_url
+
     def chat_token(self, customer_ref: str, ttl: timedelta = timedelta(hours=2)) -> str:
         assert self.settings.chat_token_secret, "the system has no chat token secret"
         return mint(customer_ref, self.settings.chat_token_secret, self.settings.now(), ttl)

@@ -27,7 +27,7 @@ BITEXT_INTENTS = {
     "track_order", "track_refund",
 }  # fmt: skip
 # Every other intent of the domain that customers type (docs/intents.md), out_of_scope included.
-NOT_TYPED = {"choose", "link_account"}
+NOT_TYPED = {"choose", "link_account", "channel_unreachable"}
 SHOP_INTENTS = {
     name
     for name in yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())["intents"]
