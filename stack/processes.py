@@ -6,6 +6,7 @@ import contextlib
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -75,6 +76,21 @@ def run_quietly(command: Sequence[str], *, cwd: Path, env: dict[str, str], prefi
 
 class ServerFailed(RuntimeError):
     """A server exited or did not become healthy in time; the message carries its last log lines."""
+
+
+def ensure_free(name: str, host: str, port: int) -> None:
+    """Raises `ServerFailed` when something already listens on host:port.
+
+    Otherwise a server left over from an earlier run (killed before it could stop its children)
+    would answer the health check in place of the new one, which dies on "address in use".
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.settimeout(1)
+        if probe.connect_ex((host, port)) == 0:
+            raise ServerFailed(
+                f"{name}: port {port} on {host} is already in use, probably by a server of an earlier "
+                f"run; stop it (`ss -ltnp 'sport = :{port}'` shows which process) or choose another port"
+            )
 
 
 class ManagedProcess:

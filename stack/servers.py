@@ -21,7 +21,7 @@ from stack.environment import (
     write_endpoints,
 )
 from stack.paths import APP_PYTHON, PROJECT_ROOT, RASA_PYTHON
-from stack.processes import ManagedProcess
+from stack.processes import ManagedProcess, ensure_free
 from stack.telegram import fake_url, set_webhook, start_fake_telegram, uses_fake
 
 ACTION_SERVER_START_TIMEOUT = 60.0
@@ -138,6 +138,18 @@ def start_system(
     def log(name: str) -> Path | None:
         return log_dir / f"{name}.log" if log_dir else None
 
+    loopback = "127.0.0.1"
+    addresses = [
+        ("NLU service", loopback, settings.nlu_port),
+        ("action server", loopback, settings.action_port),
+        ("Rasa server", settings.rasa_host, settings.rasa_port),
+    ]
+    if channels:
+        addresses.append(("storefront", loopback, settings.shop_port))
+        if uses_fake(settings):
+            addresses.append(("fake Telegram", loopback, settings.fake_telegram_port))
+    for name, host, port in addresses:
+        ensure_free(name, host, port)
     begun: list[ManagedProcess] = []
 
     def track(process: ManagedProcess) -> ManagedProcess:

@@ -1,7 +1,8 @@
-"""The launcher's defaults: demo data only when asked, secrets masked in what it prints."""
+"""The launcher's defaults: demo data only when asked, secrets masked in what it prints, no stale server."""
 
 from __future__ import annotations
 
+import socket
 from datetime import UTC, datetime
 
 import pytest
@@ -13,6 +14,7 @@ from crm.models import Customer
 from crm.settings import Settings
 from stack import store
 from stack.__main__ import print_banner
+from stack.processes import ServerFailed, ensure_free
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
@@ -60,3 +62,13 @@ def test_the_banner_shows_no_whole_token_and_no_database_password(capsys: pytest
     out = capsys.readouterr().out
     assert "the-whole-api-token-1234567890" not in out and "s3cret-password" not in out
     assert "the-..." in out and "***" in out
+
+
+def test_a_port_in_use_stops_the_start_before_a_leftover_server_can_answer_for_ours() -> None:
+    with socket.socket() as leftover:
+        leftover.bind(("127.0.0.1", 0))
+        leftover.listen()
+        port = leftover.getsockname()[1]
+        with pytest.raises(ServerFailed, match=f"port {port} .* already in use"):
+            ensure_free("Rasa server", "127.0.0.1", port)
+    ensure_free("Rasa server", "127.0.0.1", port)  # free again once it closed
