@@ -17,10 +17,12 @@ from crm.repositories import (
     CustomerRepository,
     DeviceRepository,
     OrderRepository,
+    OutboxRepository,
     PreferenceRepository,
     ProductRepository,
     ReviewRepository,
     StatsRepository,
+    TriggerRepository,
 )
 
 
@@ -42,6 +44,8 @@ class UnitOfWork:
     consents: ConsentRepository
     conversations: ConversationRepository
     stats: StatsRepository
+    triggers: TriggerRepository
+    outbox: OutboxRepository
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
@@ -62,6 +66,8 @@ class UnitOfWork:
         self.consents = ConsentRepository(self.session)
         self.conversations = ConversationRepository(self.session)
         self.stats = StatsRepository(self.session)
+        self.triggers = TriggerRepository(self.session)
+        self.outbox = OutboxRepository(self.session)
         return self
 
     def __exit__(

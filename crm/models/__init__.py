@@ -15,9 +15,14 @@ from crm.models.enums import (
     LinkState,
     MessageStyle,
     OrderStatus,
+    OutboxState,
+    Predictor,
+    ProactiveAnswer,
     ProductKind,
+    TriggerStatus,
 )
 from crm.models.orders import Device, Invoice, Order, OrderLine, OrderStatusEvent
+from crm.models.proactive import OutboxMessage, ProactiveDecision, ProactiveSwitch, Trigger
 from crm.models.support import Review, SupportCase
 
 __all__ = [
@@ -44,8 +49,16 @@ __all__ = [
     "OrderLine",
     "OrderStatus",
     "OrderStatusEvent",
+    "OutboxMessage",
+    "OutboxState",
+    "Predictor",
+    "ProactiveAnswer",
+    "ProactiveDecision",
+    "ProactiveSwitch",
     "Product",
     "ProductKind",
     "Review",
     "SupportCase",
+    "Trigger",
+    "TriggerStatus",
 ]

@@ -31,6 +31,7 @@ class ConsentSource(enum.StrEnum):
     CHAT = "chat"
     CONSOLE = "console"
     IMPORT = "import"
+    EMAIL = "email"  # the unsubscribe link in an email
 
 
 class MessageStyle(enum.StrEnum):
@@ -90,3 +91,38 @@ class IdentificationKey(enum.StrEnum):
     EMAIL = "email"
     ORDER = "order"
     CLIENT = "client"
+
+
+class Predictor(enum.StrEnum):
+    """What finds the customers a trigger is for (one module each under `proactive/predictors/`)."""
+
+    REPLENISHMENT = "replenishment"  # a consumable is about to run out
+    MAINTENANCE = "maintenance"  # a device is due for service
+    DELIVERY_RISK = "delivery_risk"  # shipped, not delivered, past the expected date
+
+
+class TriggerStatus(enum.StrEnum):
+    DRAFT = "draft"
+    ACTIVE = "active"
+    PAUSED = "paused"
+
+
+class OutboxState(enum.StrEnum):
+    """A proactive message's life: planned, claimed by a pump, then sent, suppressed or failed."""
+
+    PENDING = "pending"  # planned; sent once `not_before` has passed and the policy still allows it
+    SENDING = "sending"  # claimed by a pump under a lease; after a crash it is checked before a retry
+    SENT = "sent"
+    SUPPRESSED = "suppressed"  # the policy said no at send time (the reason is in the decisions)
+    FAILED = "failed"  # the channel kept failing, or refused for good
+
+
+class ProactiveAnswer(enum.StrEnum):
+    """How the customer answered a message the shop sent first."""
+
+    ACCEPTED = "accepted"
+    DECLINED = "declined"  # "no" / "not now": the trigger's cooldown starts
+    SNOOZED = "snoozed"  # "remind me later": a new message is planned for later
+    LESS_OFTEN = "less_often"
+    OTHER_CHANNEL = "other_channel"
+    OPTED_OUT = "opted_out"

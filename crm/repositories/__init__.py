@@ -5,8 +5,10 @@ from crm.repositories.conversations import ConversationRepository
 from crm.repositories.customers import CustomerRepository
 from crm.repositories.devices import DeviceRepository, ProductRepository
 from crm.repositories.orders import OrderRepository
+from crm.repositories.outbox import OutboxRepository
 from crm.repositories.preferences import ConsentRepository, PreferenceRepository
 from crm.repositories.stats import StatsRepository
+from crm.repositories.triggers import TriggerRepository
 
 __all__ = [
     "CaseRepository",
@@ -15,8 +17,10 @@ __all__ = [
     "CustomerRepository",
     "DeviceRepository",
     "OrderRepository",
+    "OutboxRepository",
     "PreferenceRepository",
     "ProductRepository",
     "ReviewRepository",
     "StatsRepository",
+    "TriggerRepository",
 ]

@@ -1,0 +1,1 @@
+"""One module per predictor; each scores every customer in bulk and returns candidates with a reason."""
