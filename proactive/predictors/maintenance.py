@@ -94,7 +94,7 @@ def candidates(
                     "before_warranty_end": brought_forward,
                     # Reads on from "...every 365 days": why it comes a little early this time.
                     "warranty_note": (
-                        f"; its warranty ends on {warranty_ends.isoformat()}, so a check before then is free"
+                        f"; its warranty ends on {warranty_ends.isoformat()}, so a check before then pays"
                         if brought_forward
                         else ""
                     ),
