@@ -42,6 +42,7 @@ PLACEHOLDERS: dict[Predictor, frozenset[str]] = {
         "last_service",
         "since_what",
         "warranty_ends",
+        "warranty_note",
     },
     Predictor.DELIVERY_RISK: COMMON_PLACEHOLDERS
     | {"order", "carrier", "tracking", "status", "last_update", "shipped_on", "expected_date", "days_late"},
@@ -222,6 +223,7 @@ DEMO_TRIGGERS: tuple[dict[str, Any], ...] = (
             "lasts you about {usual_days} days. Shall I reorder {quantity} for you?"
         ),
         "audience": {"min_confidence": 0.3},
+        "channels": "preferred,telegram,web,email",
         "window_start": time(9, 0),
         "window_end": time(20, 0),
         "holdout_percent": 10,
@@ -240,6 +242,7 @@ DEMO_TRIGGERS: tuple[dict[str, Any], ...] = (
             "service every {usual_days} days{warranty_note}. Shall I book one?"
         ),
         "audience": {},
+        "channels": "preferred,telegram,web,email",
         "window_start": time(9, 0),
         "window_end": time(19, 0),
         "holdout_percent": 5,
@@ -258,6 +261,7 @@ DEMO_TRIGGERS: tuple[dict[str, Any], ...] = (
             "and it is still {status} (latest update: {last_update}). Shall we chase the carrier for you?"
         ),
         "audience": {},
+        "channels": "preferred,telegram,email,web",
         "window_start": time(8, 0),
         "window_end": time(21, 0),
         "holdout_percent": 0,
