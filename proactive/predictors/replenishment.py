@@ -26,7 +26,7 @@ PRIOR_WEIGHT = 2.0
 # Purchases this close together are one purchase (two orders the same evening).
 SAME_PURCHASE = timedelta(hours=24)
 # Overdue by more than this: they buy elsewhere or stopped; a reminder would be noise.
-MAX_OVERDUE_DAYS = 45
+MAX_OVERDUE_DAYS = 14
 # A product needs this many intervals across all customers before its median stands as a prior.
 MIN_POPULATION_INTERVALS = 5
 BASE_CONFIDENCE = 0.3
