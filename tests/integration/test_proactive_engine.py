@@ -10,9 +10,12 @@ import pytest
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
+from crm.demo import seed_demo
 from crm.models import (
     Base,
     Channel,
+    ChannelIdentity,
+    CommunicationPreferences,
     ConsentPurpose,
     Customer,
     OutboxMessage,
@@ -29,6 +32,7 @@ from proactive.predictors import delivery_risk, maintenance, replenishment
 from proactive.predictors.base import start_of
 from proactive.replay import replay
 from proactive.triggers import seed_triggers
+from tests.support.live import E2E_CUSTOMERS, E2E_NOW
 from tests.support.proactive_shop import NOW, TODAY, ShopIds, consent, proactive_shop
 
 NO_CONTROL = PolicySettings(weekly_cap=3, control_percent=0)
@@ -262,3 +266,30 @@ def test_a_draft_trigger_can_be_replayed_and_a_paused_one_plans_nothing(store: E
         ).would_send
         == 1
     )
+
+
+def test_the_demo_seed_ships_triggers_and_customers_due_now_on_every_channel(store: Engine) -> None:
+    seed_demo(store, as_of=E2E_NOW, customers=E2E_CUSTOMERS, progress=False)
+    assert seed_triggers(_uow(store), E2E_NOW) == []  # already there: seeding again adds nothing
+    summaries = plan_all(_uow(store), E2E_NOW, PolicySettings())
+    assert {s.trigger for s in summaries} == {"consumable-refill", "service-due", "late-delivery-apology"}
+    assert all(s.planned > 0 for s in summaries)
+    with Session(store) as session:
+        planned = session.execute(
+            select(
+                OutboxMessage.customer_id, CommunicationPreferences.preferred_channel, OutboxMessage.context
+            )
+            .join(CommunicationPreferences, CommunicationPreferences.customer_id == OutboxMessage.customer_id)
+            .where(OutboxMessage.not_before <= E2E_NOW)
+        ).all()
+        telegram = set(
+            session.scalars(
+                select(ChannelIdentity.customer_id).where(ChannelIdentity.channel == Channel.TELEGRAM)
+            )
+        )
+    due_now = {(cid, preferred) for cid, preferred, _ in planned}
+    assert any(preferred is Channel.TELEGRAM and cid in telegram for cid, preferred in due_now)
+    assert any(preferred is Channel.WEB and cid not in telegram for cid, preferred in due_now)
+    assert any(preferred is Channel.EMAIL for _, preferred in due_now)
+    messages = [json.loads(context)["message"] for _, _, context in planned]
+    assert all("days ago" in text or "sorry" in text for text in messages)  # each says why
