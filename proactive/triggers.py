@@ -58,7 +58,7 @@ class Audience:
     """Who a trigger is for, beyond what its predictor finds; empty fields mean no restriction."""
 
     countries: frozenset[str] = frozenset()
-    min_orders: int = 0
+    min_orders: int = 0  # orders placed, cancelled ones not counted
     product_ids: frozenset[int] = frozenset()
     kinds: frozenset[ProductKind] = frozenset()
     categories: frozenset[str] = frozenset()

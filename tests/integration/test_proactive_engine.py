@@ -25,13 +25,14 @@ from crm.models import (
     Trigger,
 )
 from crm.uow import UnitOfWork
+from proactive.audience import in_audience
 from proactive.gate import Gate
 from proactive.planner import plan_all, plan_trigger
 from proactive.policy import PolicySettings
 from proactive.predictors import delivery_risk, maintenance, replenishment
 from proactive.predictors.base import start_of
 from proactive.replay import replay
-from proactive.triggers import seed_triggers
+from proactive.triggers import parse_audience, seed_triggers
 from tests.support.live import E2E_CUSTOMERS, E2E_NOW
 from tests.support.proactive_shop import NOW, TODAY, ShopIds, consent, proactive_shop
 
@@ -293,3 +294,25 @@ def test_the_demo_seed_ships_triggers_and_customers_due_now_on_every_channel(sto
     assert any(preferred is Channel.EMAIL for _, preferred in due_now)
     messages = [json.loads(context)["message"] for _, _, context in planned]
     assert all("days ago" in text or "sorry" in text for text in messages)  # each says why
+
+
+@pytest.mark.parametrize(
+    ("audience", "expected"),
+    [
+        ({}, {"anna", "ben"}),
+        ({"customer_refs": ["C80002"]}, {"ben"}),
+        ({"countries": ["Austria"]}, set()),
+        ({"min_orders": 2}, {"anna", "ben"}),
+        ({"min_orders": 3}, {"anna"}),  # Anna: 4 orders; Ben: 2, his cancelled one does not count
+        ({"min_orders": 5}, set()),
+        ({"kinds": ["device"]}, set()),
+        ({"categories": ["coffee"], "min_confidence": 0.5}, {"anna"}),  # Ben's single purchase: 0.3
+    ],
+)
+def test_the_audience_filter(
+    store: Engine, shop: ShopIds, audience: dict[str, object], expected: set[str]
+) -> None:
+    names = {shop.anna: "anna", shop.ben: "ben"}
+    with _uow(store) as uow:
+        found = in_audience(uow, parse_audience(audience), replenishment.candidates(uow, NOW, horizon_days=3))
+    assert {names[c.customer_id] for c in found} == expected
