@@ -316,3 +316,16 @@ def test_the_audience_filter(
     with _uow(store) as uow:
         found = in_audience(uow, parse_audience(audience), replenishment.candidates(uow, NOW, horizon_days=3))
     assert {names[c.customer_id] for c in found} == expected
+
+
+def test_messages_being_sent_use_the_cap_whenever_they_were_due(store: Engine, shop: ShopIds) -> None:
+    _seed(store)
+    plan_all(_uow(store), NOW, NO_CONTROL)
+    later = NOW + timedelta(days=9)
+    with _uow(store) as uow:
+        for message in uow.session.scalars(select(OutboxMessage).where(OutboxMessage.category == "service")):
+            message.state = OutboxState.SENDING  # claimed by a pump now, though due nine days ago
+        uow.session.flush()
+        refill = uow.session.scalars(select(OutboxMessage).where(OutboxMessage.category == "marketing")).one()
+        verdict = Gate(PolicySettings(weekly_cap=2, control_percent=0))(uow, refill, later.replace(hour=10))
+    assert verdict.reason == "cap"
