@@ -83,6 +83,7 @@ def test_replenishment_dates_from_the_customers_own_rhythm(store: Engine, shop: 
     assert found[shop.anna].facts | {"product_id": 0} == {
         "product_id": 0, "product": "Barista espresso capsules, 50 pack", "quantity": 1, "days_since": 28,
         "usual_days": 26, "due_date": (NOW - timedelta(days=1.5)).date().isoformat(), "purchases": 3,
+        "due_day": "Thursday 19 November",
     }  # fmt: skip
     assert found[shop.anna].confidence > found[shop.ben].confidence
     with _uow(store) as uow:
