@@ -87,7 +87,8 @@ def candidates(
                     "carrier": carrier,
                     "tracking": tracking,
                     "status": status,
-                    "last_update": notes.get(order_id),
+                    # The carrier's last word, or at least when it left us (never an empty gap).
+                    "last_update": notes.get(order_id) or f"shipped on {day_text(shipped_on)}",
                     "shipped_on": shipped_on.isoformat(),
                     "expected_date": latest.isoformat(),
                     "expected_day": day_text(latest),

@@ -18,10 +18,12 @@ from crm.models import (
     CommunicationPreferences,
     ConsentPurpose,
     Customer,
+    OrderStatus,
     OutboxMessage,
     OutboxState,
     ProactiveDecision,
     ProactiveSwitch,
+    Product,
     Trigger,
 )
 from crm.uow import UnitOfWork
@@ -35,6 +37,7 @@ from proactive.replay import replay
 from proactive.triggers import parse_audience, seed_triggers
 from tests.support.live import E2E_CUSTOMERS, E2E_NOW
 from tests.support.proactive_shop import NOW, TODAY, ShopIds, consent, proactive_shop
+from tests.support.shops import add_history_order
 
 NO_CONTROL = PolicySettings(weekly_cap=3, control_percent=0)
 
@@ -81,10 +84,15 @@ def test_replenishment_dates_from_the_customers_own_rhythm(store: Engine, shop: 
     assert found[shop.ben].due_at == NOW + timedelta(days=2)
     assert found[shop.anna].subject == f"product:{shop.capsules}"
     assert found[shop.anna].facts | {"product_id": 0} == {
-        "product_id": 0, "product": "Barista espresso capsules, 50 pack", "quantity": 1, "days_since": 28,
-        "usual_days": 26, "due_date": (NOW - timedelta(days=1.5)).date().isoformat(), "purchases": 3,
+        "product_id": 0,
+        "product": "Barista espresso capsules, 50 pack",
+        "quantity": 1,
+        "days_since": 28,
+        "usual_days": 26,
+        "due_date": (NOW - timedelta(days=1.5)).date().isoformat(),
+        "purchases": 3,
         "due_day": "Thursday 19 November",
-    }  # fmt: skip
+    }
     assert found[shop.anna].confidence > found[shop.ben].confidence
     with _uow(store) as uow:
         later = {c.customer_id for c in replenishment.candidates(uow, NOW, horizon_days=5)}
@@ -330,3 +338,29 @@ def test_messages_being_sent_use_the_cap_whenever_they_were_due(store: Engine, s
         refill = uow.session.scalars(select(OutboxMessage).where(OutboxMessage.category == "marketing")).one()
         verdict = Gate(PolicySettings(weekly_cap=2, control_percent=0))(uow, refill, later.replace(hour=10))
     assert verdict.reason == "cap"
+
+
+def test_a_late_parcel_without_a_carrier_note_still_gets_its_apology(store: Engine, shop: ShopIds) -> None:
+    with Session(store) as session:
+        ben = session.get_one(Customer, shop.ben)
+        machine = session.get_one(Product, shop.machine)
+        shipped = NOW - timedelta(days=5)
+        add_history_order(
+            session,
+            ben,
+            "3000040",
+            [(machine, 1)],
+            [(OrderStatus.PLACED, shipped, None), (OrderStatus.SHIPPED, shipped, None)],
+            promised=TODAY - timedelta(days=1),
+        )
+        session.commit()
+    _seed(store)
+    assert plan_trigger(_uow(store), "late-delivery-apology", NOW, NO_CONTROL).reasons == {"ok": 2}
+    with Session(store) as session:
+        context = session.scalar(
+            select(OutboxMessage.context).where(OutboxMessage.subject == "order:3000040")
+        )
+    assert json.loads(context or "{}")["message"] == (
+        "Hi Ben, we're sorry: your order 3000040 should have arrived by Thursday 19 November and it is "
+        "still on its way (latest update: shipped on Sunday 15 November). Shall we chase the carrier for you?"
+    )
