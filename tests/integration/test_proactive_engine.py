@@ -38,6 +38,7 @@ from proactive.triggers import parse_audience, seed_triggers
 from tests.support.live import E2E_CUSTOMERS, E2E_NOW
 from tests.support.proactive_shop import NOW, TODAY, ShopIds, consent, proactive_shop
 from tests.support.shops import add_history_order
+from tests.support.situations import add_situations
 
 NO_CONTROL = PolicySettings(weekly_cap=3, control_percent=0)
 
@@ -280,10 +281,11 @@ def test_a_draft_trigger_can_be_replayed_and_a_paused_one_plans_nothing(store: E
 
 def test_the_demo_seed_ships_triggers_and_customers_due_now_on_every_channel(store: Engine) -> None:
     seed_demo(store, as_of=E2E_NOW, customers=E2E_CUSTOMERS, progress=False)
+    add_situations(store, E2E_NOW)  # the end-to-end shop: every message must render there too
     assert seed_triggers(_uow(store), E2E_NOW) == []  # already there: seeding again adds nothing
     summaries = plan_all(_uow(store), E2E_NOW, PolicySettings())
     assert {s.trigger for s in summaries} == {"consumable-refill", "service-due", "late-delivery-apology"}
-    assert all(s.planned > 0 for s in summaries)
+    assert all(s.planned > 0 and "template_error" not in s.reasons for s in summaries)
     with Session(store) as session:
         planned = session.execute(
             select(
