@@ -96,7 +96,7 @@ def interval_table(pair: IntArray, day: FloatArray, quantity: FloatArray) -> Int
     group = np.cumsum(starts) - 1
     p_pair = pair[starts]
     p_day = day[starts]
-    p_quantity = np.bincount(group, weights=quantity) if pair.size else np.zeros(0)
+    p_quantity = (np.bincount(group, weights=quantity) if pair.size else np.zeros(0)).astype(np.float64)
     pairs, first = np.unique(p_pair, return_index=True)
     last = np.r_[first[1:] - 1, p_pair.size - 1].astype(np.int64) if pairs.size else first
     same = p_pair[1:] == p_pair[:-1]
@@ -107,8 +107,8 @@ def interval_table(pair: IntArray, day: FloatArray, quantity: FloatArray) -> Int
     return IntervalTable(
         pairs=pairs.astype(np.int64),
         intervals=np.bincount(interval_pair, minlength=size).astype(np.int64),
-        log_interval_sum=np.bincount(interval_pair, weights=log_days, minlength=size),
-        log_quantity_sum=np.bincount(interval_pair, weights=log_quantity, minlength=size),
+        log_interval_sum=np.bincount(interval_pair, weights=log_days, minlength=size).astype(np.float64),
+        log_quantity_sum=np.bincount(interval_pair, weights=log_quantity, minlength=size).astype(np.float64),
         last_day=p_day[last],
         last_quantity=p_quantity[last],
         interval_pair=interval_pair,
