@@ -60,7 +60,8 @@ class IntervalTable:
     intervals: IntArray  # n: the pair's own intervals (purchases - 1)
     log_interval_sum: FloatArray  # sum of log(days) over the pair's intervals
     log_quantity_sum: FloatArray  # sum of log(quantity at the interval's start)
-    last_day: FloatArray  # the last purchase, in the caller's day units
+    first_day: FloatArray  # the first purchase, in the caller's day units
+    last_day: FloatArray  # the last purchase
     last_quantity: FloatArray
     # One row per interval, for product priors: the pair index and the two logs.
     interval_pair: IntArray
@@ -109,6 +110,7 @@ def interval_table(pair: IntArray, day: FloatArray, quantity: FloatArray) -> Int
         intervals=np.bincount(interval_pair, minlength=size).astype(np.int64),
         log_interval_sum=np.bincount(interval_pair, weights=log_days, minlength=size).astype(np.float64),
         log_quantity_sum=np.bincount(interval_pair, weights=log_quantity, minlength=size).astype(np.float64),
+        first_day=p_day[first],
         last_day=p_day[last],
         last_quantity=p_quantity[last],
         interval_pair=interval_pair,

@@ -30,6 +30,7 @@ def test_purchases_less_than_a_day_apart_are_one() -> None:
     assert table.log_interval_sum[0] == pytest.approx(math.log(30.0))
     assert table.log_quantity_sum[0] == pytest.approx(math.log(3.0))  # 1 + 2 merged
     assert table.last_day.tolist() == [30.0, 5.0]
+    assert table.first_day.tolist() == [0.0, 5.0]
     assert table.last_quantity.tolist() == [1.0, 4.0]
 
 
