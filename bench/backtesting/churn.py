@@ -35,6 +35,9 @@ class ChurnResult:
     population: int
     churn_rate: float
     auc: dict[str, float]
+    # The same model trained 13 weeks earlier and scored at the training cutoff: shows whether
+    # the test figure is a fluke of the test period.
+    validation_auc: float
     bgnbd_params: bgnbd.BgNbd | None
     bgnbd_error: str | None
 
@@ -49,6 +52,11 @@ def run(retail: Retail, split: Split) -> ChurnResult:
         CANDIDATE: float(roc_auc_score(labels, probability)),
         RECENCY: float(roc_auc_score(labels, features[:, FEATURES.index("recency_days")])),
     }
+    earlier = ChurnModel().fit(log, training_cutoffs(log, split.train_cutoff))
+    validation_ids, validation_probability = earlier.probability(log, split.train_cutoff)
+    validation_auc = float(
+        roc_auc_score(churn_labels(log, validation_ids, split.train_cutoff), validation_probability)
+    )
     params: bgnbd.BgNbd | None = None
     error: str | None = None
     try:
@@ -65,6 +73,7 @@ def run(retail: Retail, split: Split) -> ChurnResult:
         population=int(ids.size),
         churn_rate=float(np.mean(labels)),
         auc=auc,
+        validation_auc=validation_auc,
         bgnbd_params=params,
         bgnbd_error=error,
     )
