@@ -30,10 +30,12 @@ class OutboxRepository:
     ) -> list[int]:
         """Leases up to `limit` rows matching `due` to `owner` in one statement; returns their ids.
 
-        One `UPDATE ... WHERE id IN (SELECT ... LIMIT n) AND <due> RETURNING id`: on PostgreSQL
-        the inner select takes `FOR UPDATE SKIP LOCKED`, so concurrent pumps pass over each
-        other's rows instead of waiting; SQLite ignores the locking clause but serialises writers,
-        and the outer `<due>` re-checked under the write lock means a row taken meanwhile is not
+        One `WITH due AS (SELECT ... LIMIT n) UPDATE ... WHERE id IN (SELECT id FROM due) AND <due>
+        RETURNING id`: on PostgreSQL the select takes `FOR UPDATE SKIP LOCKED`, so concurrent
+        pumps pass over each other's rows instead of waiting. It must be a CTE: PostgreSQL may run
+        a plain `IN (subquery)` more than once, and with SKIP LOCKED each run finds other rows
+        (a batch of 10 claimed 300, measured). SQLite ignores the locking clause but serialises
+        writers, and `<due>` re-checked under the write lock means a row taken meanwhile is not
         returned. Either way a row is claimed by one pump only.
         """
         candidates = (
@@ -42,6 +44,7 @@ class OutboxRepository:
             .order_by(OutboxMessage.not_before, OutboxMessage.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
+            .cte("due")
         )
         values: dict[str, Any] = {
             "state": OutboxState.SENDING,
@@ -52,7 +55,7 @@ class OutboxRepository:
             values["attempts"] = OutboxMessage.attempts + 1
         statement = (
             update(OutboxMessage)
-            .where(OutboxMessage.id.in_(candidates.scalar_subquery()), due)
+            .where(OutboxMessage.id.in_(select(candidates.c.id)), due)
             .values(**values)
             .returning(OutboxMessage.id)
             .execution_options(synchronize_session=False)

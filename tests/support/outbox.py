@@ -126,7 +126,8 @@ class PumpProcess:
             self._out.close()
 
     def output(self) -> str:
-        self._out.flush()
+        if not self._out.closed:
+            self._out.flush()
         return self.log.read_text(encoding="utf-8")
 
 
