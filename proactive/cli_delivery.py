@@ -36,6 +36,12 @@ def register(commands: Any) -> None:
         default=outbox.DEFAULT_LEASE.total_seconds(),
         help="how long a claimed row is this pump's; after that another pump checks and takes it",
     )
+    pump.add_argument(
+        "--backoff-seconds",
+        type=float,
+        default=outbox.Backoff().base.total_seconds(),
+        help="first retry delay after a channel error (doubles each time, with jitter)",
+    )
     pump.add_argument("--idle-seconds", type=float, default=2.0, help="pause when nothing is due")
     pump.add_argument("--once", action="store_true", help="one batch, then exit")
     pump.add_argument("--owner", default=None, help="this pump's name in the leases (default host:pid)")
@@ -75,8 +81,8 @@ def senders(store: Any, settings: Any) -> dict[Channel, ChannelSender]:
 
 def run_pump(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    if args.batch <= 0 or args.lease_seconds <= 0:
-        print("--batch and --lease-seconds must be positive", file=sys.stderr)
+    if args.batch <= 0 or args.lease_seconds <= 0 or args.backoff_seconds <= 0:
+        print("--batch, --lease-seconds and --backoff-seconds must be positive", file=sys.stderr)
         return 2
     settings = load_settings()
     gate = load_gate(args.gate)
@@ -93,6 +99,7 @@ def run_pump(args: argparse.Namespace) -> int:
         owner=args.owner or f"{socket.gethostname()}:{os.getpid()}"[:80],
         batch=args.batch,
         lease=timedelta(seconds=args.lease_seconds),
+        backoff=outbox.Backoff(base=timedelta(seconds=args.backoff_seconds)),
         crash_at=crash_point_from_env(),
     )
     stop = threading.Event()

@@ -88,6 +88,7 @@ class PumpProcess:
         lease_seconds: float = 3.0,
         gate: str = TEST_GATE,
         owner: str | None = None,
+        backoff_seconds: float = 1.0,
     ) -> None:
         environment = {**os.environ, **env, "PYTHONPATH": str(PROJECT_ROOT)}
         environment.pop("PROACTIVE_CRASH_AT", None)
@@ -97,6 +98,7 @@ class PumpProcess:
         command = [
             sys.executable, "-m", "proactive", "pump", "--gate", gate, "--batch", str(batch),
             "--lease-seconds", str(lease_seconds), "--idle-seconds", "0.2",
+            "--backoff-seconds", str(backoff_seconds),
         ]  # fmt: skip
         if owner:
             command += ["--owner", owner]
