@@ -53,6 +53,25 @@ def register(commands: Any) -> None:
     counts = commands.add_parser("outbox", help="outbox rows per state")
     counts.set_defaults(run=run_outbox)
 
+    scheduler = commands.add_parser(
+        "scheduler", help="run the triggers' scoring passes and the housekeeping (one leads, others wait)"
+    )
+    scheduler.add_argument("--poll-seconds", type=float, default=2.0, help="how often a waiting one tries")
+    scheduler.set_defaults(run=run_scheduler)
+
+    test_send = commands.add_parser(
+        "test-send", help="send a trigger's message to one address or chat now, as a test (no outbox row)"
+    )
+    test_send.add_argument("trigger", metavar="TRIGGER_NAME")
+    test_send.add_argument(
+        "--to", required=True, help="telegram:<chat id> | web:<customer ref> | email:<address>"
+    )
+    test_send.add_argument("--customer", help="whose facts fill the template (default: the one at --to)")
+    test_send.add_argument(
+        "--fact", action="append", default=[], metavar="NAME=VALUE", help="a template value to use"
+    )
+    test_send.set_defaults(run=run_test_send)
+
 
 def load_gate(spec: str) -> SendGate:
     module_name, _, attribute = spec.partition(":")
@@ -101,6 +120,8 @@ def run_pump(args: argparse.Namespace) -> int:
         lease=timedelta(seconds=args.lease_seconds),
         backoff=outbox.Backoff(base=timedelta(seconds=args.backoff_seconds)),
         crash_at=crash_point_from_env(),
+        # The policy's own gate records every decision; a stand-in (tests) leaves it to the pump.
+        gate_records=args.gate == DEFAULT_GATE,
     )
     stop = threading.Event()
     # SIGTERM (the launcher's stop): finish the message in hand, give the rest of the batch back.
@@ -122,3 +143,53 @@ def run_outbox(args: argparse.Namespace) -> int:
         print(f"{state.value:<11} {count}")
     engine.dispose()
     return 0
+
+
+def run_scheduler(args: argparse.Namespace) -> int:
+    from proactive.leader import leadership_for
+    from proactive.scheduler import lead
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    settings = load_settings()
+    engine = make_engine(settings.database_url)
+    leadership, lock_engine = leadership_for(settings.database_url)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    print(f"scheduler {os.getpid()}: waiting to lead", flush=True)
+    lead(
+        leadership,
+        lambda: UnitOfWork.for_engine(engine),
+        settings.now,
+        stop,
+        poll=args.poll_seconds,
+        announce=lambda line: print(f"{line} ({os.getpid()})", flush=True),
+    )
+    engine.dispose()
+    if lock_engine is not None:
+        lock_engine.dispose()
+    return 0
+
+
+def run_test_send(args: argparse.Namespace) -> int:
+    from proactive.sample_send import SampleSendError, send_sample
+
+    settings = load_settings()
+    engine = make_engine(settings.database_url)
+    try:
+        facts = dict(item.split("=", 1) for item in args.fact)
+    except ValueError:
+        print("--fact takes NAME=VALUE", file=sys.stderr)
+        return 2
+    store = lambda: UnitOfWork.for_engine(engine)  # noqa: E731
+    try:
+        result = send_sample(
+            store, senders(store, settings), args.trigger, args.to, args.customer, facts, settings.now()
+        )
+    except SampleSendError as error:
+        print(f"test-send: {error}", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    print(f"{result.status.value}: {result.conversation_id or ''} {result.detail}".rstrip())
+    return 0 if result.delivered else 1

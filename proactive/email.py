@@ -80,7 +80,11 @@ class EmailSender:
             if not customer.email:
                 return SendResult(Delivery.NO_CHANNEL, detail="no email address")
             to, ref, name = customer.email, customer.external_ref, customer.name
-        mail = self.compose(message, to, ref, name)
+        return self.send_to(message, to, ref, name)
+
+    def send_to(self, message: Outgoing, to: str, customer_ref: str, name: str) -> SendResult:
+        """Sends to `to` (the customer's address, or a marketer's own for a test send)."""
+        mail = self.compose(message, to, customer_ref, name)
         try:
             with smtplib.SMTP(self._host, self._port, timeout=SMTP_TIMEOUT) as smtp:
                 smtp.send_message(mail)

@@ -105,15 +105,21 @@ def mark_sent(
     return held
 
 
-def suppress(uow: UnitOfWork, message_id: int, owner: str, verdict: Verdict, now: datetime) -> bool:
-    """The policy (or the channel: nobody to send to) said no: the row ends, the reason is recorded."""
+def suppress(
+    uow: UnitOfWork, message_id: int, owner: str, verdict: Verdict, now: datetime, *, record: bool = True
+) -> bool:
+    """The policy (or the channel: nobody to send to) said no: the row ends, the reason is recorded.
+
+    `record=False` when the gate has recorded its decision itself (`proactive.gate` records every
+    one, allowed or not), so the audit trail holds one row per decision.
+    """
     with uow:
         message = uow.outbox.by_id(message_id)
         held = uow.outbox.leased(
             message_id, owner, state=OutboxState.SUPPRESSED, lease_owner=None, lease_until=None,
             last_error=verdict.detail or verdict.reason,
         )  # fmt: skip
-        if held and message is not None:
+        if held and record and message is not None:
             uow.triggers.add_decisions(
                 [
                     ProactiveDecision(
@@ -222,5 +228,14 @@ def release(uow: UnitOfWork, message_ids: list[int], owner: str) -> int:
                 message_id, owner, state=OutboxState.PENDING, attempts=max(0, message.attempts - 1),
                 lease_owner=None, lease_until=None,
             )  # fmt: skip
+        uow.commit()
+    return released
+
+
+def release_stale(uow: UnitOfWork, now: datetime) -> int:
+    """Housekeeping: rows whose pump died before it chose a channel were surely not sent; they go
+    back to pending. Rows that got as far as a channel wait for a pump to check that channel."""
+    with uow:
+        released = uow.outbox.release_unsent_expired(now)
         uow.commit()
     return released

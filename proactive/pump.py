@@ -77,6 +77,9 @@ class Pump:
     rng: random.Random = field(default_factory=random.Random)
     crash_at: CrashPoint | None = None
     crash: Callable[[], None] = die
+    # The gate records its own decisions (`proactive.gate` does): the pump then records only
+    # the refusals it makes itself (no reachable chat, unknown customer).
+    gate_records: bool = True
 
     def run(self, stop: threading.Event, idle: float = 2.0) -> None:
         """Pumps until `stop` is set; the message in hand is finished first."""
@@ -140,11 +143,12 @@ class Pump:
             if row is None:
                 return "lost_lease"
             verdict = self.gate(uow, row, now)
+            uow.commit()  # the gate records its own decision rows (`proactive.gate` does)
         if not verdict.allowed:
             if verdict.retry_at is not None:
                 outbox.reschedule(self.store(), message.id, self.owner, verdict.retry_at, verdict.reason)
                 return "rescheduled"
-            outbox.suppress(self.store(), message.id, self.owner, verdict, now)
+            outbox.suppress(self.store(), message.id, self.owner, verdict, now, record=not self.gate_records)
             return "suppressed"
         return self._send(message, verdict)
 

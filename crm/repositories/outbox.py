@@ -82,6 +82,15 @@ class OutboxRepository:
         )
         return bool(self._session.execute(statement).rowcount)  # type: ignore[attr-defined]
 
+    def release_unsent_expired(self, now: datetime) -> int:
+        statement = (
+            update(OutboxMessage)
+            .where(self.lease_expired(now), OutboxMessage.channel.is_(None))
+            .values(state=OutboxState.PENDING, lease_owner=None, lease_until=None)
+            .execution_options(synchronize_session=False)
+        )
+        return int(self._session.execute(statement).rowcount)  # type: ignore[attr-defined]
+
     def counts_by_state(self) -> dict[OutboxState, int]:
         rows = self._session.execute(
             select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)
