@@ -47,6 +47,8 @@ class LinkClaims:
     customer: str  # the customer's reference
     action: EmailAction
     expires: datetime
+    # What an undo restores (the channels whose marketing consent was in force), signed with it.
+    extra: str = ""
 
 
 def _key(secret: str) -> bytes:
@@ -62,9 +64,22 @@ def _unb64(text: str) -> bytes:
 
 
 def sign(
-    secret: str, key: str, customer: str, action: EmailAction, now: datetime, ttl: timedelta = LINK_TTL
+    secret: str,
+    key: str,
+    customer: str,
+    action: EmailAction,
+    now: datetime,
+    ttl: timedelta = LINK_TTL,
+    extra: str = "",
 ) -> str:
-    claims = {"k": key, "c": customer, "a": action.value, "e": int((now + ttl).timestamp())}
+    claims: dict[str, object] = {
+        "k": key,
+        "c": customer,
+        "a": action.value,
+        "e": int((now + ttl).timestamp()),
+    }
+    if extra:
+        claims["x"] = extra
     body = _b64(json.dumps(claims, separators=(",", ":"), sort_keys=True).encode())
     mac = hmac.new(_key(secret), body.encode(), hashlib.sha256).digest()
     return f"{body}.{_b64(mac)}"
@@ -79,7 +94,7 @@ def verify(secret: str, token: str, now: datetime) -> LinkClaims:
         claims = json.loads(_unb64(body))
         action = EmailAction(claims["a"])
         expires = datetime.fromtimestamp(int(claims["e"]), now.tzinfo)
-        parsed = LinkClaims(str(claims["k"]), str(claims["c"]), action, expires)
+        parsed = LinkClaims(str(claims["k"]), str(claims["c"]), action, expires, str(claims.get("x", "")))
     except (ValueError, KeyError, TypeError) as error:
         if isinstance(error, BadLink):
             raise
