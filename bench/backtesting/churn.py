@@ -19,6 +19,7 @@ from proactive.predictors.churn import (
     FEATURES,
     HORIZON_DAYS,
     ChurnModel,
+    NotEnoughHistory,
     churn_features,
     churn_labels,
     training_cutoffs,
@@ -37,7 +38,7 @@ class ChurnResult:
     auc: dict[str, float]
     # The same model trained 13 weeks earlier and scored at the training cutoff: shows whether
     # the test figure is a fluke of the test period.
-    validation_auc: float
+    validation_auc: float | None  # None when the data is too short for a split before the training cutoff
     bgnbd_params: bgnbd.BgNbd | None
     bgnbd_error: str | None
 
@@ -52,11 +53,15 @@ def run(retail: Retail, split: Split) -> ChurnResult:
         CANDIDATE: float(roc_auc_score(labels, probability)),
         RECENCY: float(roc_auc_score(labels, features[:, FEATURES.index("recency_days")])),
     }
-    earlier = ChurnModel().fit(log, training_cutoffs(log, split.train_cutoff))
-    validation_ids, validation_probability = earlier.probability(log, split.train_cutoff)
-    validation_auc = float(
-        roc_auc_score(churn_labels(log, validation_ids, split.train_cutoff), validation_probability)
-    )
+    validation_auc: float | None = None
+    try:
+        earlier = ChurnModel().fit(log, training_cutoffs(log, split.train_cutoff))
+        validation_ids, validation_probability = earlier.probability(log, split.train_cutoff)
+        validation_auc = float(
+            roc_auc_score(churn_labels(log, validation_ids, split.train_cutoff), validation_probability)
+        )
+    except NotEnoughHistory:
+        pass
     params: bgnbd.BgNbd | None = None
     error: str | None = None
     try:

@@ -79,8 +79,12 @@ def table(results: Results) -> str:
         "",
         f"replenishment parameters (training MAE {rep.train_mae:.1f} days on {rep.train_pairs:,} pairs): "
         f"k = {params.prior_weight}, sigma = {params.sigma}, quantity exponent = {params.quantity_exponent}",
-        f"churn model trained on {chu.training_rows:,} customer-cutoffs (the same model one split "
-        f"earlier, at the training cutoff: AUC {chu.validation_auc:.3f})"
+        f"churn model trained on {chu.training_rows:,} customer-cutoffs"
+        + (
+            f" (the same recipe one split earlier, at the training cutoff: AUC {chu.validation_auc:.3f})"
+            if chu.validation_auc is not None
+            else ""
+        )
         + (
             f"; BG/NBD r = {chu.bgnbd_params.r:.3f}, alpha = {chu.bgnbd_params.alpha:.3f}, "
             f"a = {chu.bgnbd_params.a:.4f}, b = {chu.bgnbd_params.b:.4g}"
