@@ -17,7 +17,13 @@ The model, per pair:
 k, sigma and beta are fitted on a training period only (`fit_parameters`); the backtest
 (`bench/backtest.py`, docs/outcomes.md) measures the estimator against the baselines.
 
-Inputs and outputs are column arrays aligned by pair, so one call scores every pair of a shop.
+Inputs and outputs are column arrays aligned by pair, so one call scores every pair of a shop:
+
+    table = interval_table(pair_keys, purchase_days, quantities)    # one row per purchase event
+    prior = np.log(use_up_days_of_each_pair)  # catalogue days per unit (beta = 1), or product_priors()
+    found = estimate(table, prior, as_of_day, RhythmParameters(prior_weight=2, quantity_exponent=1))
+    run_out_day = as_of_day + found.days_until     # per pair, aligned with table.pairs
+    usual_days = found.usual_interval_days           # the "filters last about 90 days" of a message
 """
 
 from __future__ import annotations
