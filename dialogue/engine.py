@@ -185,7 +185,9 @@ def _turn(conversation: Conversation, turn: Turn) -> None:
     ):
         leave(conversation)
         return
-    if turn.intent == "goodbye" and not turn.is_button:
+    # "later" to a message the shop sent first asks for a reminder, not a goodbye.
+    later_to_our_message = pending.flow == proactive.FLOW and answer is Answer.LATER
+    if turn.intent == "goodbye" and not turn.is_button and not later_to_our_message:
         state.forget_task()
         conversation.say(
             "OK, I've left it there; nothing was changed. Goodbye, and thanks for shopping with us!"

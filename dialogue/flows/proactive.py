@@ -43,6 +43,9 @@ CONTROLS: list[Button] = [
     {"title": "Stop these messages", "payload": "/stop_messages"},
 ]
 _LESS_OFTEN = re.compile(r"\b(?:less often|fewer|too many|not so often|less frequent)\b")
+_SHORT = 8  # words: "maybe in 3 days?" answers; a longer message with a date in it asks something
+# "when will it arrive, tomorrow?" names a day but asks something else.
+_ASKS = re.compile(r"^(?:what|whats|when|where|wheres|how|why|which|who|is|are|does|do|did|will|has|have)\b")
 _REMIND = re.compile(r"\b(?:remind me|ask me again|try again|later)\b")
 _OTHER_CHANNEL = re.compile(r"\b(?:telegram|e-?mail|another channel|other channel|somewhere else|text me)\b")
 
@@ -104,15 +107,11 @@ def resume(conversation: Conversation, turn: Turn, pending: Pending) -> bool:
     if _wants_a_person(turn):
         _to_a_person(conversation, context, turn)
         return True
-    answer = classify(turn)
-    if answer in (Answer.NO, Answer.NOT_NOW) and (
-        later_from(turn.words, conversation.now) or _REMIND.search(turn.words)
-    ):
-        answer = Answer.LATER  # "not now, maybe next week": they named when
+    answer = _answer(conversation, turn)
     if answer is Answer.YES:
         _accept(conversation, who, context, turn)
         return True
-    if answer in (Answer.NO, Answer.NOT_NOW):
+    if answer in (Answer.NO, Answer.NOT_NOW, Answer.LEAVE):
         _finish(conversation, context, ProactiveAnswer.DECLINED)
         conversation.say("No problem, I'll leave it for now. Just ask me whenever it suits you.")
         return True
@@ -120,6 +119,17 @@ def resume(conversation: Conversation, turn: Turn, pending: Pending) -> bool:
         _snooze(conversation, who, context, turn)
         return True
     return False
+
+
+def _answer(conversation: Conversation, turn: Turn) -> Answer:
+    """The answer to our message; a time named ("not now, maybe next week", "in 3 days?") makes it a later."""
+    answer = classify(turn)
+    named = later_from(turn.words, conversation.now) is not None or bool(_REMIND.search(turn.words))
+    if named and answer in (Answer.NO, Answer.NOT_NOW):
+        return Answer.LATER
+    if named and answer is Answer.NONE and len(turn.words.split()) <= _SHORT and not _ASKS.match(turn.words):
+        return Answer.LATER
+    return answer
 
 
 def opt_out(conversation: Conversation, turn: Turn) -> None:

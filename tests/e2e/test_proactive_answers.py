@@ -32,11 +32,10 @@ from crm.models import (
     Product,
     SupportCase,
 )
-from crm.services.conversations import remember_proactive
-from crm.services.preferences import marketing_consent, preferences, set_marketing_consent
+from crm.services.preferences import marketing_consent, preferences
 from crm.uow import UnitOfWork
 from tests.support.live import LiveSystem
-from tests.support.outbox import add_sent_message, outbox_row
+from tests.support.outbox import outbox_row, push_proactive
 
 pytestmark = pytest.mark.e2e
 # Customers no scenario persona reaches first (those go in id order from the start).
@@ -61,25 +60,10 @@ class Pushed:
         with Session(store) as session:
             customer = session.scalars(select(Customer).where(Customer.external_ref == ref)).one()
             self.customer_id, self.zone = customer.id, ZoneInfo(customer.time_zone)
-        now = system.settings.now()
         kind = str(context["kind"])
         self.key = f"{kind}:{ref}:{self.sender}"
         self.context = {**context, "key": self.key, "customer_id": self.customer_id}
-        set_marketing_consent(UnitOfWork.for_engine(store), self.customer_id, True, now)
-        add_sent_message(
-            store, self.key, self.customer_id, self.context, now, conversation_id=self.conversation_id
-        )
-        remember_proactive(
-            UnitOfWork.for_engine(store), self.conversation_id, self.customer_id, self.context, now
-        )
-        pushed = system.api(
-            "POST",
-            f"/conversations/{self.conversation_id}/trigger_intent",
-            params={"output_channel": "collector"},
-            json={"name": f"EXTERNAL_{kind}", "entities": {"key": self.key}},
-        )
-        pushed.raise_for_status()
-        self.shown = "\n".join(str(m.get("text")) for m in pushed.json().get("messages", []))
+        self.shown = push_proactive(system, store, self.conversation_id, self.context)
 
     def say(self, text: str) -> str:
         return self.system.send(self.sender, text, customer=self.ref).text

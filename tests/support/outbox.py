@@ -11,6 +11,10 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from crm.models import Channel, ConsentPurpose, OutboxMessage, OutboxState, ProactiveAnswer
+from crm.services.conversations import remember_proactive
+from crm.services.preferences import set_marketing_consent
+from crm.uow import UnitOfWork
+from tests.support.live import LiveSystem
 
 
 @dataclass(frozen=True)
@@ -81,3 +85,24 @@ def outbox_row(engine: Engine, key: str) -> OutboxRow | None:
             row.intent,
             json.loads(row.context),
         )
+
+
+def push_proactive(system: LiveSystem, store: Engine, conversation_id: str, context: dict[str, Any]) -> str:
+    """Delivers a proactive message the way the pump does; returns the text Rasa showed.
+
+    `context` must hold `key`, `kind` and `customer_id`. Marketing consent is granted first, so
+    that a "stop" has something to withdraw; the outbox row is `sent`, ready for the answer.
+    """
+    now = system.settings.now()
+    customer_id = int(context["customer_id"])
+    set_marketing_consent(UnitOfWork.for_engine(store), customer_id, True, now)
+    add_sent_message(store, str(context["key"]), customer_id, context, now, conversation_id=conversation_id)
+    remember_proactive(UnitOfWork.for_engine(store), conversation_id, customer_id, context, now)
+    pushed = system.api(
+        "POST",
+        f"/conversations/{conversation_id}/trigger_intent",
+        params={"output_channel": "collector"},
+        json={"name": f"EXTERNAL_{context['kind']}", "entities": {"key": context["key"]}},
+    )
+    pushed.raise_for_status()
+    return "\n".join(str(m.get("text")) for m in pushed.json().get("messages", []))

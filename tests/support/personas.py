@@ -251,6 +251,7 @@ class Personas:
         return {
             "usual": short_name(product.sku),
             "usual_name": usual[0].name,
+            "usual_id": str(usual[0].product_id),
             "quantity": str(usual[0].last_quantity),
             **_order_facts(orders[0]),
         }
