@@ -23,6 +23,7 @@ from crm.db import make_engine
 from crm.models import (
     CaseKind,
     Channel,
+    ChannelIdentity,
     Customer,
     Device,
     HandoffReason,
@@ -32,10 +33,14 @@ from crm.models import (
     Product,
     SupportCase,
 )
-from crm.services.preferences import marketing_consent, preferences
+from crm.services.preferences import marketing_consent, preferences, set_marketing_consent
 from crm.uow import UnitOfWork
+from outreach.rasa_api import RasaApi
+from outreach.send import Outreach
 from tests.support.live import LiveSystem
-from tests.support.outbox import outbox_row, push_proactive
+from tests.support.outbox import add_sent_message, outbox_row, push_proactive
+from tests.support.telegram import TelegramChat, link_through_the_storefront
+from tests.support.widget import Widget, texts
 
 pytestmark = pytest.mark.e2e
 # Customers no scenario persona reaches first (those go in id order from the start).
@@ -226,9 +231,10 @@ def test_stop_withdraws_consent_at_once_and_undo_brings_it_back(offer: Pushed) -
 
 def test_a_person_after_our_message_sees_the_message_in_the_case(offer: Pushed) -> None:
     reply = offer.say("can I speak to a real person about this")
-
     cases = offer.cases(CaseKind.HANDOFF)
-    assert "colleague" in reply
+    withdrawn = offer.say("cancel the request, I don't need a person any more")  # others queue after us
+
+    assert "colleague" in reply and "withdrawn" in withdrawn
     assert len(cases) == 1 and cases[0].reason is HandoffReason.PROACTIVE
     assert offer.key in cases[0].description and "you buy them every 25 days" in cases[0].description
 
@@ -270,3 +276,73 @@ def test_a_typed_external_intent_shows_nothing_and_changes_nothing(system: LiveS
         after = session.scalar(select(func.count(Order.id)).where(Order.customer_id == customer_id))
     assert "Shall I" not in reply.text and "placed order" not in after_yes.text
     assert after == before
+
+
+def outreach_for(system: LiveSystem, store: Engine) -> Outreach:
+    return Outreach(
+        lambda: UnitOfWork.for_engine(store),
+        RasaApi(system.settings.rasa_url, system.token),
+        system.settings.now,
+    )
+
+
+def unlinked_customer(store: Engine, low: str, high: str) -> tuple[str, int]:
+    """A customer in [low, high] without a Telegram link, whom no other test here uses."""
+    with Session(store) as session:
+        linked = set(
+            session.scalars(
+                select(ChannelIdentity.customer_id).where(ChannelIdentity.channel == Channel.TELEGRAM)
+            )
+        )
+        rows = session.execute(
+            select(Customer.external_ref, Customer.id)
+            .where(Customer.external_ref.between(low, high))
+            .order_by(Customer.id.desc())
+        ).all()
+    return next((ref, cid) for ref, cid in rows if cid not in linked)
+
+
+def test_remind_me_later_pressed_in_the_website_widget(system: LiveSystem, store: Engine) -> None:
+    ref, customer_id = unlinked_customer(store, "C00271", "C00275")
+    key = f"replenishment:{ref}:web"
+    context = {**refill(store), "key": key, "kind": "replenishment", "customer_id": customer_id}
+    add_sent_message(store, key, customer_id, context, system.settings.now(), conversation_id=f"web:{ref}")
+    widget = Widget(system, token=system.chat_token(ref))
+
+    sent = outreach_for(system, store).send(ref, Channel.WEB, "EXTERNAL_replenishment", refill(store), key)
+    shown = widget.replies(timeout=30)
+    later = next(
+        b for m in shown for b in m.get("quick_replies") or [] if b["title"] == "Remind me next week"
+    )
+    reply = texts(widget.say(later["payload"]))
+    widget.close()
+
+    original, again = outbox_row(store, key), outbox_row(store, f"{key}:snooze:1")
+    assert sent.delivered and "you buy them every 25 days" in texts(shown)
+    assert "remind you on" in reply
+    assert original is not None and original.answer is ProactiveAnswer.SNOOZED
+    assert again is not None and again.state is OutboxState.PENDING
+
+
+def test_stop_pressed_on_telegram_opts_out_and_undo_brings_it_back(system: LiveSystem, store: Engine) -> None:
+    ref, customer_id = unlinked_customer(store, "C00276", "C00280")
+    chat = TelegramChat(system, "410000271")
+    welcome = texts(chat.say(f"/start {link_through_the_storefront(system, ref)}"))
+    key = f"replenishment:{ref}:tg"
+    context = {**refill(store), "key": key, "kind": "replenishment", "customer_id": customer_id}
+    add_sent_message(store, key, customer_id, context, system.settings.now(), channel=Channel.TELEGRAM)
+    set_marketing_consent(UnitOfWork.for_engine(store), customer_id, True, system.settings.now())
+
+    sent = outreach_for(system, store).send(
+        ref, Channel.TELEGRAM, "EXTERNAL_replenishment", refill(store), key
+    )
+    stopped = texts(chat.press("Stop these messages"))
+    consent_after_stop = marketing_consent(UnitOfWork.for_engine(store), customer_id)
+    asked = texts(chat.press("Undo"))
+    undone = texts(chat.press("Yes, undo it"))
+
+    row = outbox_row(store, key)
+    assert "linked to your account" in welcome and sent.delivered
+    assert "no more news or offers" in stopped and not any(consent_after_stop.values())
+    assert row is not None and row.answer is ProactiveAnswer.OPTED_OUT
+    assert asked and all(marketing_consent(UnitOfWork.for_engine(store), customer_id).values()), undone
