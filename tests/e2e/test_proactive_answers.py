@@ -38,7 +38,7 @@ from crm.uow import UnitOfWork
 from outreach.rasa_api import RasaApi
 from outreach.send import Outreach
 from tests.support.live import LiveSystem
-from tests.support.outbox import add_sent_message, outbox_row, push_proactive
+from tests.support.proactive_messages import add_sent_message, outbox_row, push_proactive
 from tests.support.telegram import TelegramChat, link_through_the_storefront
 from tests.support.widget import Widget, texts
 

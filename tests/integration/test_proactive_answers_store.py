@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from crm.models import Customer, OutboxMessage, OutboxState, ProactiveAnswer
 from crm.services.proactive_answers import record_answer, snoozed_key
 from crm.uow import UnitOfWork
-from tests.support.outbox import add_sent_message, outbox_row
+from tests.support.proactive_messages import add_sent_message, outbox_row
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 KEY = "replenishment:C1:2026-11-20"

@@ -51,8 +51,8 @@ from crm.models import (
 from crm.services.preferences import marketing_consent, preferences
 from crm.uow import UnitOfWork
 from tests.support.live import LiveSystem, Reply
-from tests.support.outbox import outbox_row, push_proactive
 from tests.support.personas import Facts, Personas
+from tests.support.proactive_messages import outbox_row, push_proactive
 
 SCENARIOS_DIR = Path(__file__).resolve().parents[1] / "scenarios"
 _ids = itertools.count(1)

@@ -24,7 +24,7 @@ from crm.uow import UnitOfWork
 from dialogue.flows import proactive
 from dialogue.state import DialogueState
 from tests.support.dialogue import Chat
-from tests.support.outbox import add_sent_message, outbox_row
+from tests.support.proactive_messages import add_sent_message, outbox_row
 from tests.support.shops import NOW, orders_shop
 
 KEY = "replenishment:C90001:2026-11-03"
