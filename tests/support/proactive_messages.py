@@ -29,6 +29,8 @@ class OutboxRow:
     subject: str
     intent: str
     context: dict[str, Any]
+    channel: Channel | None = None
+    conversation_id: str | None = None
 
 
 def add_sent_message(
@@ -84,6 +86,8 @@ def outbox_row(engine: Engine, key: str) -> OutboxRow | None:
             row.subject,
             row.intent,
             json.loads(row.context),
+            row.channel,
+            row.conversation_id,
         )
 
 
