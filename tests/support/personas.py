@@ -29,8 +29,9 @@ from crm.services.replenishment import usual_consumables
 from crm.uow import UnitOfWork
 
 Facts = dict[str, str]
-# The proactive personas count down from here; test_proactive_answers.py uses the customers above.
-LAST_PROACTIVE = "C00270"
+# The proactive personas count down from here; test_proactive_engine.py and
+# test_proactive_answers.py use the customers above.
+LAST_PROACTIVE = "C00250"
 _CHANGEABLE = (OrderStatus.PLACED, OrderStatus.PAID)
 # The word a customer would use for a product ("the capsules"), by SKU prefix.
 _SHORT_NAMES = {
