@@ -4,10 +4,14 @@ another channel, stop.
 The proactive engine stores the message's context (why it was sent, what it offers) in the store
 before asking Rasa to deliver it; the `EXTERNAL_...` turn only carries its key. So nobody can
 invent a proactive message by typing one, and the context survives Rasa's session expiry.
+
+Every answer is recorded on the message's outbox row by that key (`record_answer`): the policy
+reads a "no" as the start of the trigger's cooldown, and "remind me later" plans the message again.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import replace
 from datetime import datetime
@@ -31,6 +35,7 @@ from dialogue.state import DialogueState, Pending
 from dialogue.texts import day, money
 from dialogue.turn import Turn
 
+log = logging.getLogger(__name__)
 FLOW = "proactive"
 # The reorder a "yes" leads to, quoted with today's price before it is placed.
 REORDER = "proactive_reorder"
@@ -322,8 +327,13 @@ def _answered(
     snooze_until: datetime | None = None,
 ) -> None:
     key = context.get("key")
-    if key:
+    if not key:
+        return
+    try:
         record_answer(conversation.uow(), str(key), answer, conversation.now, snooze_until=snooze_until)
+    except ValueError:
+        # A key too long to plan again, say: the customer's answer still stands in the chat.
+        log.exception("answer %s to %s not recorded", answer.value, key)
 
 
 def _finish(
