@@ -82,7 +82,7 @@ def erase_customer(
     now: datetime,
     *,
     actor: str,
-    forget_conversations: Callable[[Iterable[str]], None],
+    forget_conversations: Callable[[Iterable[str]], object],
 ) -> ErasureResult:
     """Erases the customer. `forget_conversations` deletes the tracker events of the given
     conversations (in Rasa, under each conversation's lock); it runs before the store rows go,

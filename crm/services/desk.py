@@ -107,20 +107,36 @@ def take(uow: UnitOfWork, number: str, agent: str, now: datetime) -> DeskCase:
     )
 
 
+def untake(uow: UnitOfWork, number: str, agent: str, now: datetime) -> DeskCase:
+    """Puts a chat just taken back in the queue (the bot could not be paused)."""
+    return _move(
+        uow,
+        number,
+        CaseStatus.WITH_AGENT,
+        {"status": CaseStatus.WAITING_AGENT, "taken_at": None, "taken_by": None},
+        CaseEventKind.HANDED_BACK,
+        agent,
+        "Rasa unreachable: back in the queue",
+        now,
+        holder=agent,
+    )
+
+
 def transfer(uow: UnitOfWork, number: str, agent: str, to_agent: str, now: datetime) -> DeskCase:
     """Gives a chat the agent has to a colleague on the desk; the bot stays paused."""
     with uow:
         colleague = uow.staff.by_email(to_agent.strip().lower())
         if colleague is None or not colleague.active or colleague.role is StaffRole.MARKETER:
             raise DeskError(f"{to_agent} is not an agent")
+        email = colleague.email
     return _move(
         uow,
         number,
         CaseStatus.WITH_AGENT,
-        {"taken_by": colleague.email[:80], "taken_at": now},
+        {"taken_by": email[:80], "taken_at": now},
         CaseEventKind.TRANSFERRED,
         agent,
-        f"to {colleague.email}",
+        f"to {email}",
         now,
         holder=agent,
     )
@@ -202,6 +218,28 @@ def request_callback(uow: UnitOfWork, number: str, now: datetime) -> str | None:
         phone = customer.phone if customer else None
         uow.commit()
         return phone
+
+
+def unanswered_cases(uow: UnitOfWork, opened_before: datetime) -> list[tuple[str, str]]:
+    """(number, conversation id) of chats waiting since before `opened_before` whose customer was
+    not yet told so in this wait (a hand-back starts a new wait)."""
+    with uow:
+        due = []
+        for case in uow.desk.handoffs((CaseStatus.WAITING_AGENT,)):
+            if case.opened_at > opened_before or not case.conversation_id:
+                continue
+            told = uow.desk.last_event(case.id, CaseEventKind.UNANSWERED)
+            back = uow.desk.last_event(case.id, CaseEventKind.HANDED_BACK)
+            if told is None or (back is not None and back.at > told.at):
+                due.append((case.number, case.conversation_id))
+        return due
+
+
+def mark_unanswered(uow: UnitOfWork, number: str, now: datetime) -> None:
+    with uow:
+        case = _handoff(uow, number)
+        uow.desk.add_event(CaseEvent(case_id=case.id, kind=CaseEventKind.UNANSWERED, actor="system", at=now))
+        uow.commit()
 
 
 def desk_case(uow: UnitOfWork, number: str) -> DeskCase:
