@@ -7,12 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
-from crm.chat_tokens import load_or_create_secret
-from crm.settings import VAR_DIR
+from crm.services.data_rights import load_suppression_secret
 
-# Generated once into var/ (mode 0600) unless SUPPRESSION_SECRET is set: the key of the hashes
-# under which an erased customer's audit trail, consent history and suppressions are kept.
-SUPPRESSION_SECRET_FILE = VAR_DIR / "suppression-secret"
 DEFAULT_PORT = 8090
 DEFAULT_UNANSWERED_MINUTES = 10
 
@@ -32,7 +28,7 @@ def load_console_settings(environ: Mapping[str, str] | None = None) -> ConsoleSe
     return ConsoleSettings(
         port=int(env.get("CONSOLE_PORT") or DEFAULT_PORT),
         https=(env.get("CONSOLE_HTTPS") or "").lower() in ("1", "true", "yes"),
-        suppression_secret=env.get("SUPPRESSION_SECRET") or load_or_create_secret(SUPPRESSION_SECRET_FILE),
+        suppression_secret=load_suppression_secret(env),
         unanswered_after=timedelta(
             minutes=int(env.get("HANDOFF_UNANSWERED_MINUTES") or DEFAULT_UNANSWERED_MINUTES)
         ),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from console.chat import UNANSWERED_INTENT, ChatError, RasaChat
 from console.settings import DEFAULT_UNANSWERED_MINUTES
@@ -20,13 +21,17 @@ from crm.uow import UnitOfWork
 log = logging.getLogger(__name__)
 
 
+class Triggers(Protocol):
+    def trigger(self, conversation_id: str, intent: str, case_number: str) -> None: ...
+
+
 def notify_unanswered(
     uow: UnitOfWork,
     now: datetime,
     settings: Settings,
     *,
     after: timedelta = timedelta(minutes=DEFAULT_UNANSWERED_MINUTES),
-    rasa: RasaChat | None = None,
+    rasa: Triggers | None = None,
 ) -> list[str]:
     """Tells every customer whose chat waited longer than `after` (or waits while support is closed)
     that nobody could take it yet. Returns the case numbers told; a failed send is retried next run."""
@@ -34,7 +39,7 @@ def notify_unanswered(
     due = unanswered_cases(uow, now - after if not closed else now)
     if not due:
         return []
-    chat = rasa or RasaChat.from_settings(settings)
+    chat: Triggers = rasa or RasaChat.from_settings(settings)
     told: list[str] = []
     for number, conversation_id in due:
         try:

@@ -11,16 +11,27 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable, Iterable
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from crm.chat_tokens import load_or_create_secret
 from crm.models import Channel
 from crm.services.audit import audit
+from crm.settings import VAR_DIR
 from crm.uow import UnitOfWork
 
 EXPORT_FORMAT = "customer-export/1"
+# Generated once (mode 0600) unless SUPPRESSION_SECRET is set: the key of the hashes under which an
+# erased customer's audit trail, consent history and suppressions are kept.
+SUPPRESSION_SECRET_FILE = VAR_DIR / "suppression-secret"
+
+
+def load_suppression_secret(environ: Mapping[str, str] | None = None) -> str:
+    env = os.environ if environ is None else environ
+    return env.get("SUPPRESSION_SECRET") or load_or_create_secret(SUPPRESSION_SECRET_FILE)
 
 
 class UnknownCustomerRef(LookupError):
@@ -150,3 +161,8 @@ def _conversations(uow: UnitOfWork, customer_id: int, ref: str) -> set[str]:
     ids.add(f"web:{ref}")
     ids.update(f"tg:{i.external_id}" for i in uow.customers.identities_of(customer_id, Channel.TELEGRAM))
     return ids
+
+
+def suppressed_for_import(uow: UnitOfWork, secret: str) -> Callable[[Sequence[str]], set[str]]:
+    """The check an importer runs over the references it is about to store."""
+    return lambda refs: suppressed_refs(uow, secret, [(ref, None) for ref in refs])
