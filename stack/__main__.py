@@ -16,6 +16,7 @@ from crm.cli_errors import friendly_errors
 from crm.settings import Settings, load_settings
 from stack.environment import auth_token
 from stack.paths import MODELS_DIR, PROJECT_ROOT, VAR_DIR
+from stack.proactive import mailbox_url, uses_fake_mail
 from stack.processes import ManagedProcess, ServerFailed, ensure_free
 from stack.servers import (
     ACTION_SERVER_START_TIMEOUT,
@@ -84,7 +85,7 @@ def run_system(settings: Settings, *, demo_customers: int) -> int:
         return ensure_model(PROJECT_ROOT / "config.yml", MODELS_DIR, "assistant")
 
     try:
-        start_system(settings, token, train, started=processes.append, channels=True)
+        start_system(settings, token, train, started=processes.append, channels=True, proactive=True)
         console_url = start_console_with_demo_staff(settings, token, processes, demo=demo_customers > 0)
         if stop.is_set():
             return 1
@@ -176,11 +177,18 @@ def print_banner(settings: Settings, token: str) -> None:
         if uses_fake(settings)
         else f"  Telegram bot: @{bot}, updates to {settings.telegram_webhook}\n"
     )
+    mail = (
+        f"  Email (a local fake mail server: the mailbox page): {mailbox_url(settings)}/\n"
+        if uses_fake_mail(settings)
+        else f"  Email through SMTP {settings.smtp_host}:{settings.smtp_port}\n"
+    )
     print(
         "\n"
         "  The assistant is running. Ctrl-C stops everything.\n"
         f"  Demo shop with the chat widget: {settings.shop_url}/ (log in as any demo customer)\n"
         + telegram
+        + mail
+        + "  Proactive engine: the scheduler and a pump (`.venv/bin/python -m proactive outbox` counts)\n"
         + f"  Rasa server (channels, HTTP API): {settings.rasa_url}\n"
         f"  Rasa HTTP API token: {token[:4]}... (whole token in var/rasa-auth-token, or RASA_AUTH_TOKEN)\n"
         f"  Action server: http://127.0.0.1:{settings.action_port}/health\n"
