@@ -11,12 +11,12 @@ from __future__ import annotations
 import re
 
 from crm.models import CaseStatus
-from crm.services.desk import record_rating, request_callback
+from crm.services.desk import DeskError, desk_case, record_rating, request_callback
 from crm.services.handoff import queue_status
 from dialogue.answers import Answer, classify
 from dialogue.conversation import Button, Conversation
 from dialogue.registry import resumes
-from dialogue.state import Pending
+from dialogue.state import DialogueState, Pending
 from dialogue.texts import ANYTHING_ELSE
 from dialogue.turn import Turn
 
@@ -46,6 +46,8 @@ def external(conversation: Conversation, turn: Turn) -> bool:
 
 
 def ask_rating(conversation: Conversation, number: str) -> None:
+    if not _for_this_chat(conversation, number, CaseStatus.CLOSED):
+        return
     conversation.state.handoff = None
     conversation.ask(
         RATE,
@@ -78,6 +80,8 @@ def unanswered(conversation: Conversation, number: str) -> None:
     view = queue_status(conversation.uow(), conversation.ctx.conversation_id, conversation.now)
     if view is None or view.status is not CaseStatus.WAITING_AGENT or view.case_number != number:
         return  # taken or withdrawn meanwhile: nothing to apologise for
+    if not _for_this_chat(conversation, number, CaseStatus.WAITING_AGENT):
+        return
     conversation.state.handoff = view.case_number
     if view.wait.open_now:
         why = "I'm sorry: all our colleagues are still busy and nobody has been able to take your chat yet."
@@ -91,6 +95,20 @@ def unanswered(conversation: Conversation, number: str) -> None:
         CALLBACK_BUTTONS,
         data={"case": view.case_number, "leaving": "the call back"},
     )
+
+
+def _for_this_chat(conversation: Conversation, number: str, status: CaseStatus) -> bool:
+    """True when case `number` belongs to this conversation and is in `status`. The conversation then
+    continues with the case's customer (as after any message from the shop's side)."""
+    try:
+        case = desk_case(conversation.uow(), number)
+    except DeskError:
+        return False
+    if case.conversation_id != conversation.ctx.conversation_id or case.status is not status:
+        return False
+    if conversation.state.customer_id != case.customer_id:
+        conversation.state = DialogueState(customer_id=case.customer_id)
+    return True
 
 
 @resumes(UNANSWERED)
