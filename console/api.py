@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from console.context import Console
 from console.security import ADMIN, DESK, Staff
@@ -73,11 +73,11 @@ class CaseOut(BaseModel):
 
 
 class TextIn(BaseModel):
-    text: str = Field(min_length=1, max_length=4000)
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 
 
 class TransferIn(BaseModel):
-    to: str = Field(min_length=3, max_length=254)
+    to: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=254)]
 
 
 class CaseState(BaseModel):

@@ -131,6 +131,11 @@ def create_app(
     async def staff_error(request: Request, error: StaffError) -> Response:
         return JSONResponse({"detail": str(error)}, status_code=400)
 
+    @app.exception_handler(ValueError)
+    async def bad_value(request: Request, error: ValueError) -> Response:
+        # A service refused the input (an empty note, a rating out of range): the caller's mistake.
+        return JSONResponse({"detail": str(error)[:200]}, status_code=400)
+
     @app.exception_handler(ChatUnavailable)
     async def chat_unavailable(request: Request, error: ChatUnavailable) -> Response:
         return JSONResponse(
