@@ -126,6 +126,8 @@ def test_an_agent_takes_a_telegram_chat_answers_closes_and_the_rating_is_stored(
     shot(page, "1-queue")
 
     row.locator("a").click()
+    detail = page.request.get(f"{console_url}/api/cases/{number}")
+    assert detail.ok and detail.json()["transcript"], detail.text()[:2000]
     expect(page.locator("#transcript")).to_contain_text("I want to talk to a person please", timeout=WAIT)
     expect(page.locator("#customer-name")).to_contain_text(CUSTOMER)
     page.click("#take")

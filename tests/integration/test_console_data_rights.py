@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.orm import Session
 
+from crm.importers.online_retail import import_online_retail
 from crm.models import (
     CaseEvent,
     CaseEventKind,
@@ -29,7 +31,13 @@ from crm.models import (
     ProactiveDecision,
     SupportCase,
 )
-from crm.services.data_rights import erase_customer, export_customer, identifier_hash, suppressed_refs
+from crm.services.data_rights import (
+    erase_customer,
+    export_customer,
+    identifier_hash,
+    suppressed_for_import,
+    suppressed_refs,
+)
 from crm.services.preferences import set_marketing_consent
 from crm.uow import UnitOfWork
 from tests.factories import T0, small_shop
@@ -193,3 +201,23 @@ def test_a_failing_tracker_erasure_deletes_nothing(store: Engine) -> None:
         )
     with Session(store) as session:
         assert session.scalars(select(Customer.external_ref).where(Customer.external_ref == "C90001")).one()
+
+
+def test_an_import_skips_a_customer_who_was_erased(store: Engine, tmp_path: Path) -> None:
+    with UnitOfWork.for_engine(store) as uow:
+        uow.audit.suppress(identifier_hash(SECRET, "ref", "OR-17850"), "ref", NOW)
+        uow.commit()
+    sample = tmp_path / "online_retail.csv"
+    sample.write_text(
+        "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
+        "536365,85123A,WHITE HANGING HEART,6,2011-06-01 08:26:00,2.55,17850.0,United Kingdom\n"
+        "536365,23843,PAPER CRAFT,6,2011-06-01 08:26:00,3.39,17850.0,United Kingdom\n"
+        "C536379,85123A,WHITE HANGING HEART,-2,2011-06-03 09:41:00,2.55,17850.0,United Kingdom\n"
+        "536366,POST,POSTAGE,3,2011-06-02 10:00:00,18.0,12662.0,Germany\n"
+    )
+    report = import_online_retail(
+        store, sample, progress=False, suppressed=suppressed_for_import(UnitOfWork.for_engine(store), SECRET)
+    )
+    assert report.skipped["erased customer"] == 3  # two sale lines and the credit line
+    with Session(store) as session:
+        assert session.scalars(select(Customer.external_ref)).all() == ["OR-12662"]
