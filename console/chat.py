@@ -43,6 +43,11 @@ def output_channel(conversation_id: str) -> str:
     return "collector"  # REST (development): the words are kept in the transcript only
 
 
+def _path(conversation_id: str) -> str:
+    # Rasa (Sanic) does not decode %3A in a path: the colon of "tg:<chat>" must stay as it is.
+    return quote(conversation_id, safe=":")
+
+
 class RasaChat:
     def __init__(self, base_url: str, token: str, *, timeout: float = 30.0) -> None:
         self._base = base_url.rstrip("/")
@@ -70,7 +75,7 @@ class RasaChat:
     def transcript(self, conversation_id: str) -> list[Line]:
         tracker = self._call(
             "GET",
-            f"/conversations/{quote(conversation_id, safe='')}/tracker",
+            f"/conversations/{_path(conversation_id)}/tracker",
             params={"include_events": "ALL"},
         )
         return lines_of(tracker.get("events") or [])
@@ -78,7 +83,7 @@ class RasaChat:
     def paused(self, conversation_id: str) -> bool:
         tracker = self._call(
             "GET",
-            f"/conversations/{quote(conversation_id, safe='')}/tracker",
+            f"/conversations/{_path(conversation_id)}/tracker",
             params={"include_events": "NONE"},
         )
         return bool(tracker.get("paused"))
@@ -86,7 +91,7 @@ class RasaChat:
     def events(self, conversation_id: str, events: list[dict[str, Any]]) -> None:
         self._call(
             "POST",
-            f"/conversations/{quote(conversation_id, safe='')}/tracker/events",
+            f"/conversations/{_path(conversation_id)}/tracker/events",
             params={"output_channel": output_channel(conversation_id), "execute_side_effects": "true"},
             json=events,
         )
@@ -133,7 +138,7 @@ class RasaChat:
     def trigger(self, conversation_id: str, intent: str, case_number: str) -> None:
         self._call(
             "POST",
-            f"/conversations/{quote(conversation_id, safe='')}/trigger_intent",
+            f"/conversations/{_path(conversation_id)}/trigger_intent",
             params={"output_channel": output_channel(conversation_id)},
             json={"name": intent, "entities": {"key": case_number}},
         )
