@@ -24,7 +24,7 @@ from console.app import create_app
 from console.settings import ConsoleSettings
 from crm.db import make_engine
 from crm.models import ChatRating, Customer, StaffRole, SupportCase
-from crm.services.staff import create_user
+from crm.services.staff import change_user, create_user
 from crm.settings import VAR_DIR
 from crm.uow import UnitOfWork
 from tests.support.ci import unavailable
@@ -48,13 +48,14 @@ def store(system: LiveSystem) -> Engine:
 
 @pytest.fixture(scope="module")
 def console_url(system: LiveSystem, store: Engine) -> Iterator[str]:
-    for email, name, role in (
-        ("agent@demo", "Alex Agent", StaffRole.AGENT),
-        ("admin@demo", "Ada Admin", StaffRole.ADMIN),
-    ):
-        create_user(
-            UnitOfWork.for_engine(store), email, name, role, PASSWORD, system.settings.now(), actor="test"
+    now = system.settings.now()
+    accounts = [
+        create_user(UnitOfWork.for_engine(store), email, name, role, PASSWORD, now, actor="test")
+        for email, name, role in (
+            ("agent@demo", "Alex Agent", StaffRole.AGENT),
+            ("admin@demo", "Ada Admin", StaffRole.ADMIN),
         )
+    ]
     app = create_app(system.settings, ConsoleSettings(suppression_secret="e2e-suppression-secret"))
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
@@ -67,6 +68,10 @@ def console_url(system: LiveSystem, store: Engine) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+    # The system is shared with other test modules: without active agents the bot's wait estimate
+    # is what it was before these accounts existed.
+    for account in accounts:
+        change_user(UnitOfWork.for_engine(store), account.id, now, actor="test", active=False)
 
 
 @pytest.fixture(scope="module")
