@@ -19,7 +19,7 @@ from dialogue.texts import ANYTHING_ELSE
 from dialogue.turn import Turn
 
 OFFER = "offer_human"
-_A_PERSON = re.compile(
+A_PERSON = re.compile(
     r"\b(?:speak|talk|chat)\b.*\b(?:agent|human|person|someone|somebody|representative|rep|advisor|staff)\b"
 )
 WITHDRAW = "withdraw_handoff"
@@ -37,7 +37,7 @@ def ask_for_person(conversation: Conversation, turn: Turn) -> None:
 
 @handles("contact_customer_service")
 def contact_details(conversation: Conversation, turn: Turn) -> None:
-    if _A_PERSON.search(turn.words):
+    if A_PERSON.search(turn.words):
         # "I want to speak with a customer service agent": that is asking for a person.
         queue(conversation, HandoffReason.CUSTOMER_ASKED, turn.text)
         return
@@ -97,6 +97,9 @@ def queue_text(conversation: Conversation, view: QueueView) -> str:
     place = f"You're number {view.position} in the queue"
     if view.wait.open_now and view.expected_minutes is not None:
         return f"{place}; a colleague should be with you in about {view.expected_minutes} minutes."
+    if view.wait.open_now:
+        # Open, but every agent set themselves away: no made-up estimate.
+        return f"{place}; no colleague is free just now, and the first one who is will answer here."
     opening = view.wait.next_opening
     when = ""
     if opening is not None:
