@@ -291,3 +291,28 @@ def test_a_test_send_reaches_the_customers_web_conversation_marked_as_a_test(
             session.scalars(select(OutboxMessage).where(OutboxMessage.customer_id == customer_id)).all() == []
         )
     engine.dispose()
+
+
+def test_a_429_is_waited_out_inside_the_channel_and_costs_the_pump_no_retry(
+    system: LiveSystem, telegram_customers: list[tuple[int, str, str]], tmp_path: Path
+) -> None:
+    customer_id, ref, order = telegram_customers[2]
+    chat = link(system, ref, "420000003")
+    engine = make_engine(system.settings.database_url)
+    key = f"late:{customer_id}:tg429"
+    wording = message_text(key, order)
+    with Session(engine) as session:
+        plan(session, customer_id, key, Channel.TELEGRAM, text=wording, extra={"order": order})
+        session.commit()
+    fail_next(system, 429, "420000003", retry_after=2)
+    before = len(sends_to(system, "420000003"))
+
+    pump = PumpProcess(pump_environment(system), tmp_path / "pump.log")
+    rows = wait_for(engine, lambda rows: any(r.key == key and r.state is OutboxState.SENT for r in rows), 120)
+    assert pump.stop() == 0, pump.output()
+    engine.dispose()
+
+    tries = sends_to(system, "420000003")[before:]
+    assert next(r for r in rows if r.key == key).attempts == 1  # no retry of the row: the channel waited
+    assert len(tries) == 2 and tries[1]["at"] - tries[0]["at"] >= 1.9  # Telegram's retry_after honoured
+    assert sum(wording in m["text"] for m in chat.messages() if m["from"] == "bot") == 1
