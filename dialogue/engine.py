@@ -24,7 +24,7 @@ from crm.services.cases import GENERAL_TOPIC, topic_of
 from dialogue import answers, flows
 from dialogue.answers import Answer, is_question, sounds_like_question
 from dialogue.conversation import BotMessage, Context, Conversation
-from dialogue.flows import fallback, handoff, link, preferences, proactive, undo
+from dialogue.flows import fallback, handoff, link, proactive, undo
 from dialogue.registry import HANDLERS, RESUMERS
 from dialogue.state import DialogueState, Request
 from dialogue.texts import STORE_UNAVAILABLE
@@ -159,7 +159,7 @@ def _turn(conversation: Conversation, turn: Turn) -> None:
     pending = state.pending
     if turn.text.strip().lower() == "/stop":
         state.forget_task()
-        preferences.opt_out(conversation, turn)
+        proactive.opt_out(conversation, turn)  # the answer to a message we sent, if one is open
         return
     if handoff.maybe_withdraw(conversation, turn):
         return
@@ -185,7 +185,9 @@ def _turn(conversation: Conversation, turn: Turn) -> None:
     ):
         leave(conversation)
         return
-    if turn.intent == "goodbye" and not turn.is_button:
+    # "later" to a message the shop sent first asks for a reminder, not a goodbye.
+    later_to_our_message = pending.flow == proactive.FLOW and answer is Answer.LATER
+    if turn.intent == "goodbye" and not turn.is_button and not later_to_our_message:
         state.forget_task()
         conversation.say(
             "OK, I've left it there; nothing was changed. Goodbye, and thanks for shopping with us!"

@@ -23,6 +23,7 @@ from crm.services.conversations import PROACTIVE_ANSWERABLE_FOR
 from crm.uow import UnitOfWork
 from proactive import outbox
 from proactive.leader import Leadership
+from proactive.planner import plan_trigger
 
 log = logging.getLogger("proactive.scheduler")
 
@@ -93,14 +94,9 @@ def active_schedules(uow: UnitOfWork) -> list[TriggerSchedule]:
 
 
 def scoring_pass(store: Callable[[], UnitOfWork], clock: Callable[[], datetime]) -> Callable[[int], None]:
-    """One trigger's scoring pass: the planner (`proactive.planner`), imported when it first runs."""
+    """One trigger's scoring pass through the planner."""
 
     def score(trigger_id: int) -> None:
-        try:
-            from proactive.planner import plan_trigger  # the planning side may be absent
-        except ModuleNotFoundError:
-            log.warning("no planner in this checkout (proactive.planner): trigger %d not scored", trigger_id)
-            return
         with store() as uow:
             trigger = uow.triggers.by_id(trigger_id)
             name = trigger.name if trigger else None

@@ -19,7 +19,7 @@ from dialogue.texts import ANYTHING_ELSE
 from dialogue.turn import Turn
 
 OFFER = "offer_human"
-_A_PERSON = re.compile(
+A_PERSON = re.compile(
     r"\b(?:speak|talk|chat)\b.*\b(?:agent|human|person|someone|somebody|representative|rep|advisor|staff)\b"
 )
 WITHDRAW = "withdraw_handoff"
@@ -37,7 +37,7 @@ def ask_for_person(conversation: Conversation, turn: Turn) -> None:
 
 @handles("contact_customer_service")
 def contact_details(conversation: Conversation, turn: Turn) -> None:
-    if _A_PERSON.search(turn.words):
+    if A_PERSON.search(turn.words):
         # "I want to speak with a customer service agent": that is asking for a person.
         queue(conversation, HandoffReason.CUSTOMER_ASKED, turn.text)
         return

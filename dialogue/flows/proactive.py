@@ -4,29 +4,41 @@ another channel, stop.
 The proactive engine stores the message's context (why it was sent, what it offers) in the store
 before asking Rasa to deliver it; the `EXTERNAL_...` turn only carries its key. So nobody can
 invent a proactive message by typing one, and the context survives Rasa's session expiry.
+
+Every answer is recorded on the message's outbox row by that key (`record_answer`): the policy
+reads a "no" as the start of the trigger's cooldown, and "remind me later" plans the message again.
 """
 
 from __future__ import annotations
 
+import logging
 import re
-from datetime import timedelta
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
-from crm.models import CaseKind
+from crm.models import CaseKind, HandoffReason, ProactiveAnswer
 from crm.services.cases import open_case
+from crm.services.catalog import product_by_id
 from crm.services.conversations import forget_proactive, proactive_context, snooze_proactive
 from crm.services.devices import NoDevice, book_service
-from crm.services.replenishment import ReorderRefused, reorder
-from dialogue.answers import Answer, classify, is_bare_stop
-from dialogue.conversation import Button, Conversation, Who
-from dialogue.flows import preferences
+from crm.services.proactive_answers import record_answer
+from crm.services.replenishment import MAX_REORDER_QUANTITY, ReorderRefused, reorder, usual_consumables
+from dialogue.answers import Answer, classify, is_bare_stop, plain_yes
+from dialogue.conversation import Button, Conversation, Who, yes_no_buttons
+from dialogue.flows import handoff, preferences
 from dialogue.flows.devices import wish_in
+from dialogue.flows.reorder import Refill, quantity_in
+from dialogue.later import later_from, remind_at
 from dialogue.registry import resumes
 from dialogue.state import DialogueState, Pending
 from dialogue.texts import day, money
 from dialogue.turn import Turn
 
+log = logging.getLogger(__name__)
 FLOW = "proactive"
+# The reorder a "yes" leads to, quoted with today's price before it is placed.
+REORDER = "proactive_reorder"
 CONTROLS: list[Button] = [
     {"title": "Yes, please", "payload": "/affirm"},
     {"title": "Not now", "payload": "/not_now"},
@@ -35,8 +47,11 @@ CONTROLS: list[Button] = [
     {"title": "Another channel", "payload": "/set_preferred_channel"},
     {"title": "Stop these messages", "payload": "/stop_messages"},
 ]
-DEFAULT_SNOOZE = timedelta(days=7)
 _LESS_OFTEN = re.compile(r"\b(?:less often|fewer|too many|not so often|less frequent)\b")
+_SHORT = 8  # words: "maybe in 3 days?" answers; a longer message with a date in it asks something
+# "when will it arrive, tomorrow?" names a day but asks something else.
+_ASKS = re.compile(r"^(?:what|whats|when|where|wheres|how|why|which|who|is|are|does|do|did|will|has|have)\b")
+_REMIND = re.compile(r"\b(?:remind me|ask me again|try again|later)\b")
 _OTHER_CHANNEL = re.compile(r"\b(?:telegram|e-?mail|another channel|other channel|somewhere else|text me)\b")
 
 
@@ -82,109 +97,257 @@ def resume(conversation: Conversation, turn: Turn, pending: Pending) -> bool:
         conversation.done()
         return False
     if is_bare_stop(turn.text) or turn.intent == "stop_messages":
-        _finish(conversation)
-        preferences.opt_out(conversation, turn)
+        opt_out(conversation, turn)
         return True
     if turn.intent == "message_less_often" or _LESS_OFTEN.search(turn.words):
-        _finish(conversation)
+        _finish(conversation, context, ProactiveAnswer.LESS_OFTEN)
         preferences.less_often(conversation, turn)
         return True
     if turn.intent == "set_preferred_channel" or (
         _OTHER_CHANNEL.search(turn.words) and classify(turn) is Answer.NONE
     ):
-        _finish(conversation)
+        _finish(conversation, context, ProactiveAnswer.OTHER_CHANNEL)
         preferences.preferred_channel(conversation, turn)
         return True
-    answer = classify(turn)
+    if _wants_a_person(turn):
+        _to_a_person(conversation, context, turn)
+        return True
+    answer = _answer(conversation, turn)
     if answer is Answer.YES:
-        _finish(conversation)
         _accept(conversation, who, context, turn)
         return True
-    if answer in (Answer.NO, Answer.NOT_NOW):
-        _finish(conversation)
+    if answer in (Answer.NO, Answer.NOT_NOW, Answer.LEAVE):
+        _finish(conversation, context, ProactiveAnswer.DECLINED)
         conversation.say("No problem, I'll leave it for now. Just ask me whenever it suits you.")
         return True
     if answer is Answer.LATER:
-        _finish(conversation, forget=False)
-        until = conversation.now + DEFAULT_SNOOZE
-        snooze_proactive(conversation.uow(), conversation.ctx.conversation_id, until, conversation.now)
-        local = until.astimezone(conversation.zone(who)).date()
-        conversation.say(f"Sure, I'll remind you around {day(local)}.")
+        _snooze(conversation, who, context, turn)
         return True
     return False
+
+
+def _answer(conversation: Conversation, turn: Turn) -> Answer:
+    """The answer to our message; a time named ("not now, maybe next week", "in 3 days?") makes it a later."""
+    answer = classify(turn)
+    named = later_from(turn.words, conversation.now) is not None or bool(_REMIND.search(turn.words))
+    if named and answer in (Answer.NO, Answer.NOT_NOW):
+        return Answer.LATER
+    if named and answer is Answer.NONE and len(turn.words.split()) <= _SHORT and not _ASKS.match(turn.words):
+        return Answer.LATER
+    return answer
+
+
+def opt_out(conversation: Conversation, turn: Turn) -> None:
+    """ "stop" to a message the shop sent first: opted out at once (with an undo), recorded as its answer."""
+    context = conversation.state.proactive
+    if context is not None and conversation.who() is not None:
+        _finish(conversation, context, ProactiveAnswer.OPTED_OUT)
+    preferences.opt_out(conversation, turn)
 
 
 def _accept(conversation: Conversation, who: Who, context: dict[str, Any], turn: Turn) -> None:
     kind = context.get("kind")
     if kind == "replenishment" and context.get("product_id"):
-        try:
-            result = reorder(
-                conversation.uow(),
-                who.customer_id,
-                int(context["product_id"]),
-                int(context.get("quantity") or 1),
-                conversation.now,
-            )
-        except ReorderRefused:
-            conversation.say("Sorry, I can't reorder that here; you'll find it in our shop.")
-            return
-        conversation.state.focus.order = result.number
-        conversation.changed("reorder", f"the new order {result.number}", order=result.number)
-        conversation.say(
-            f"Done! I've placed order {result.number}: {result.item}, "
-            f"{money(result.total, result.currency)}. It ships as "
-            f"soon as it's paid: find it in your account under Orders > {result.number} > Pay now."
-        )
+        _finish(conversation, context)
+        _confirm_reorder(conversation, who, context, turn)
         return
     if kind == "service_due" and context.get("serial"):
-        wish = wish_in(turn)
-        try:
-            case = book_service(
-                conversation.uow(),
-                who.customer_id,
-                str(context["serial"]),
-                conversation.now,
-                preferred_time=wish,
-                conversation_id=conversation.ctx.conversation_id,
-                channel=conversation.ctx.channel,
-            )
-        except NoDevice:
-            conversation.say(
-                "That device doesn't need a scheduled service any more, so there's nothing to book."
-            )
-            return
-        conversation.changed("case", f"the service booking {case.number}", case=case.number)
-        timing = f" I've noted that you'd like it {wish}." if wish else ""
-        conversation.say(
-            "Done: our service team will contact you within 2 working days to agree a date (case "
-            f"{case.number}).{timing}"
-        )
+        _finish(conversation, context)
+        _book_service(conversation, who, context, turn)
         return
     if kind == "delivery_late" and context.get("order"):
-        case = open_case(
-            conversation.uow(),
-            who.customer_id,
-            CaseKind.COMPLAINT,
-            "late delivery",
-            f"Order {context['order']} is late; the customer asked us to chase the carrier after our "
-            "message.",
-            conversation.now,
-            order_number=str(context["order"]),
-            conversation_id=conversation.ctx.conversation_id,
-            channel=conversation.ctx.channel,
-        )
-        if not case.reused:
-            conversation.changed("case", f"the case {case.number}", case=case.number)
-        conversation.say(
-            f"Done: case {case.number} is open, and our team is chasing the carrier. We'll update you by "
-            "email."
-        )
+        _finish(conversation, context)
+        _chase_carrier(conversation, who, context)
         return
+    _finish(conversation, context, ProactiveAnswer.ACCEPTED)
     conversation.say("Great! Tell me what you'd like to do and I'll take it from there.")
 
 
-def _finish(conversation: Conversation, *, forget: bool = True) -> None:
+def _confirm_reorder(conversation: Conversation, who: Who, context: dict[str, Any], turn: Turn) -> None:
+    """The offer rarely quotes today's price and the address: the yes leads to the exact order, confirmed."""
+    product_id = int(context["product_id"])
+    quantity = min(quantity_in(turn.text) or int(context.get("quantity") or 1), MAX_REORDER_QUANTITY)
+    usual = next(
+        (u for u in usual_consumables(conversation.uow(), who.customer_id) if u.product_id == product_id),
+        None,
+    )
+    product = product_by_id(conversation.uow(), product_id)
+    if product is None:
+        _answered(conversation, context, ProactiveAnswer.DECLINED)
+        conversation.say("Sorry, we no longer sell that product, so there's nothing to reorder.")
+        return
+    # Today's price, in the currency the customer's orders are in (a reorder ships like the last one).
+    refill = Refill(product.id, product.name, product.price, usual.currency if usual else "EUR", quantity)
+    _ask_reorder(conversation, refill, str(context.get("key") or ""), who.customer_id)
+
+
+def _ask_reorder(conversation: Conversation, refill: Refill, key: str, customer_id: int) -> None:
+    conversation.state.focus.product_id, conversation.state.focus.product = refill.product_id, refill.name
+    total = money(refill.unit_price * refill.quantity, refill.currency)
+    conversation.ask(
+        REORDER,
+        "confirm",
+        f"Shall I order {refill.quantity} x {refill.name} for {total} (today's price), delivered where your "
+        "last order went? You pay when it's placed, as usual.",
+        yes_no_buttons("Yes, order it", "No, thanks"),
+        data={**refill.data(), "key": key, "customer_id": customer_id},
+    )
+
+
+@resumes(REORDER)
+def resume_reorder(conversation: Conversation, turn: Turn, pending: Pending) -> bool:
+    who = conversation.who()
+    if who is None or not who.has_account_access or who.customer_id != pending.data.get("customer_id"):
+        conversation.done()
+        return False
+    refill = Refill.from_data(pending.data)
+    context = {"key": pending.data.get("key")}
+    quantity = quantity_in(turn.text)
+    if quantity and quantity != refill.quantity:  # "make it 3 packs": confirm that instead
+        _ask_reorder(
+            conversation, replace(refill, quantity=quantity), str(context["key"] or ""), who.customer_id
+        )
+        return True
+    if plain_yes(turn):
+        conversation.done()
+        _place_reorder(conversation, who, refill, context)
+        return True
+    answer = classify(turn)
+    if answer in (Answer.NO, Answer.NOT_NOW):
+        conversation.done()
+        _answered(conversation, context, ProactiveAnswer.DECLINED)
+        conversation.say("OK, I haven't ordered anything. Just ask whenever you need a refill.")
+        return True
+    if answer is Answer.LATER:
+        conversation.done()
+        _snooze(conversation, who, context, turn)
+        return True
+    return False
+
+
+def _place_reorder(conversation: Conversation, who: Who, refill: Refill, context: dict[str, Any]) -> None:
+    try:
+        result = reorder(
+            conversation.uow(), who.customer_id, refill.product_id, refill.quantity, conversation.now
+        )
+    except ReorderRefused:
+        conversation.say("Sorry, I can't reorder that here; you'll find it in our shop.")
+        return
+    _answered(conversation, context, ProactiveAnswer.ACCEPTED)
+    conversation.state.focus.order = result.number
+    conversation.changed("reorder", f"the new order {result.number}", order=result.number)
+    conversation.say(
+        f"Done! I've placed order {result.number}: {result.item}, "
+        f"{money(result.total, result.currency)}. It ships as "
+        f"soon as it's paid: find it in your account under Orders > {result.number} > Pay now."
+    )
+
+
+def _book_service(conversation: Conversation, who: Who, context: dict[str, Any], turn: Turn) -> None:
+    # The message offered exactly this booking (a request to the service team, nothing charged):
+    # the yes to it is the confirmation, with the customer's wish ("next week") noted.
+    wish = wish_in(turn)
+    try:
+        case = book_service(
+            conversation.uow(),
+            who.customer_id,
+            str(context["serial"]),
+            conversation.now,
+            preferred_time=wish,
+            conversation_id=conversation.ctx.conversation_id,
+            channel=conversation.ctx.channel,
+        )
+    except NoDevice:
+        _answered(conversation, context, ProactiveAnswer.DECLINED)
+        conversation.say("That device doesn't need a scheduled service any more, so there's nothing to book.")
+        return
+    _answered(conversation, context, ProactiveAnswer.ACCEPTED)
+    conversation.state.focus.case = case.number
+    conversation.changed("case", f"the service booking {case.number}", case=case.number)
+    timing = f" I've noted that you'd like it {wish}." if wish else ""
+    conversation.say(
+        "Done: our service team will contact you within 2 working days to agree a date (case "
+        f"{case.number}).{timing}"
+    )
+
+
+def _chase_carrier(conversation: Conversation, who: Who, context: dict[str, Any]) -> None:
+    case = open_case(
+        conversation.uow(),
+        who.customer_id,
+        CaseKind.COMPLAINT,
+        "late delivery",
+        f"Order {context['order']} is late; the customer asked us to chase the carrier after our "
+        f"message ({context.get('key')}).",
+        conversation.now,
+        order_number=str(context["order"]),
+        conversation_id=conversation.ctx.conversation_id,
+        channel=conversation.ctx.channel,
+    )
+    _answered(conversation, context, ProactiveAnswer.ACCEPTED)
+    if not case.reused:
+        conversation.changed("case", f"the case {case.number}", case=case.number)
+    conversation.say(
+        f"Done: case {case.number} is open, and our team is chasing the carrier. We'll update you by email."
+    )
+
+
+def _snooze(conversation: Conversation, who: Who, context: dict[str, Any], turn: Turn) -> None:
+    until = remind_at(turn.words, conversation.now, conversation.zone(who))
+    _finish(conversation, context, ProactiveAnswer.SNOOZED, forget=False, snooze_until=until)
+    snooze_proactive(conversation.uow(), conversation.ctx.conversation_id, until, conversation.now)
+    local = until.astimezone(conversation.zone(who))
+    if local.date() == conversation.today(who):
+        conversation.say(f"Sure, I'll remind you later today, around {local:%H:%M} your time.")
+    else:
+        conversation.say(f"Sure, I'll remind you on {day(local.date())}.")
+
+
+def _wants_a_person(turn: Turn) -> bool:
+    return turn.intent == "contact_human_agent" or (
+        turn.intent == "contact_customer_service" and bool(handoff.A_PERSON.search(turn.words))
+    )
+
+
+def _to_a_person(conversation: Conversation, context: dict[str, Any], turn: Turn) -> None:
+    """A person after our message: queued with reason PROACTIVE, the message and its key for the agent."""
+    _finish(conversation, context)
+    said = "" if turn.is_button else f" The customer wrote: {turn.text}"
+    note = (
+        f'Answering our message {context.get("key") or "(no key)"}: "{context.get("message") or ""}".{said}'
+    )
+    handoff.queue(conversation, HandoffReason.PROACTIVE, note)
+
+
+def _answered(
+    conversation: Conversation,
+    context: dict[str, Any],
+    answer: ProactiveAnswer,
+    *,
+    snooze_until: datetime | None = None,
+) -> None:
+    key = context.get("key")
+    if not key:
+        return
+    try:
+        record_answer(conversation.uow(), str(key), answer, conversation.now, snooze_until=snooze_until)
+    except ValueError:
+        # A key too long to plan again, say: the customer's answer still stands in the chat.
+        log.exception("answer %s to %s not recorded", answer.value, key)
+
+
+def _finish(
+    conversation: Conversation,
+    context: dict[str, Any],
+    answer: ProactiveAnswer | None = None,
+    *,
+    forget: bool = True,
+    snooze_until: datetime | None = None,
+) -> None:
+    """The message is answered: no question left open, its stored context gone (kept for a snooze)."""
     conversation.done()
     conversation.state.proactive = None
+    if answer is not None:
+        _answered(conversation, context, answer, snooze_until=snooze_until)
     if forget:
         forget_proactive(conversation.uow(), conversation.ctx.conversation_id, conversation.now)

@@ -15,6 +15,8 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from crm.models import (
+    Channel,
+    CommunicationPreferences,
     Customer,
     Device,
     Order,
@@ -27,6 +29,9 @@ from crm.services.replenishment import usual_consumables
 from crm.uow import UnitOfWork
 
 Facts = dict[str, str]
+# The proactive personas count down from here; test_proactive_engine.py and
+# test_proactive_answers.py use the customers above.
+LAST_PROACTIVE = "C00250"
 _CHANGEABLE = (OrderStatus.PLACED, OrderStatus.PAID)
 # The word a customer would use for a product ("the capsules"), by SKU prefix.
 _SHORT_NAMES = {
@@ -117,6 +122,12 @@ class Personas:
             "refund_pending": self._refund_pending,
             "refunded": self._refunded,
             "no_orders": self._no_orders,
+            # Answering proactive messages: taken from the end of the customer list (below the
+            # customers test_proactive_answers.py uses), so the other personas' customers stay as
+            # they were; reachable, so that "less often" and "by email instead" change something.
+            "proactive_consumer": self._proactive_consumer,
+            "proactive_device": self._device,
+            "proactive_late": self._late,
         }
         self._used: dict[str, set[str]] = {}
 
@@ -141,7 +152,14 @@ class Personas:
     def _candidates(self, persona: str) -> Iterator[Facts]:
         query = self._queries[persona]
         with Session(self.store) as session:
-            customers = session.scalars(select(Customer).order_by(Customer.id)).all()
+            if persona.startswith("proactive_"):
+                customers = session.scalars(
+                    select(Customer)
+                    .where(Customer.external_ref <= LAST_PROACTIVE)
+                    .order_by(Customer.id.desc())
+                ).all()
+            else:
+                customers = session.scalars(select(Customer).order_by(Customer.id)).all()
             for customer in customers:
                 if customer.external_ref == "C00001" and persona != "showcase":
                     continue  # the README's walkthrough customer stays as the README says
@@ -251,9 +269,16 @@ class Personas:
         return {
             "usual": short_name(product.sku),
             "usual_name": usual[0].name,
+            "usual_id": str(usual[0].product_id),
             "quantity": str(usual[0].last_quantity),
             **_order_facts(orders[0]),
         }
+
+    def _proactive_consumer(self, session: Session, customer: Customer, orders: list[Order]) -> Facts | None:
+        prefs = session.get(CommunicationPreferences, customer.id)
+        if prefs is None or prefs.max_proactive_per_week < 2 or prefs.preferred_channel is not Channel.WEB:
+            return None
+        return self._consumer(session, customer, orders)
 
     def _refund_pending(self, session: Session, customer: Customer, orders: list[Order]) -> Facts | None:
         pending = [o for o in orders if o.status is OrderStatus.RETURNED]

@@ -15,6 +15,10 @@ store must show afterwards. Texts may use the persona's facts: `{order}`, `{firs
   store:
     order_status: {"{order}": "{status}"}
 ```
+
+A scenario may start with a message the shop sends first (`proactive:` its context, with
+`kind` and `message`; the key and customer are added), delivered as the pump delivers it; the
+store checks `outbox_answer` and `outbox_snoozed` then read its outbox row.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import yaml
 from sqlalchemy import Engine, select
@@ -38,6 +43,7 @@ from crm.models import (
     Customer,
     Order,
     OrderStatusEvent,
+    OutboxState,
     Product,
     Review,
     SupportCase,
@@ -46,6 +52,7 @@ from crm.services.preferences import marketing_consent, preferences
 from crm.uow import UnitOfWork
 from tests.support.live import LiveSystem, Reply
 from tests.support.personas import Facts, Personas
+from tests.support.proactive_messages import outbox_row, push_proactive
 
 SCENARIOS_DIR = Path(__file__).resolve().parents[1] / "scenarios"
 _ids = itertools.count(1)
@@ -68,6 +75,8 @@ class Scenario:
     turns: tuple[Turn, ...]
     store: dict[str, Any] = field(default_factory=dict)
     source: str = ""
+    # The context of a proactive message delivered before the first turn.
+    proactive: dict[str, Any] | None = None
 
 
 @dataclass
@@ -119,7 +128,12 @@ def load_scenarios(folder: Path = SCENARIOS_DIR) -> list[Scenario]:
             )
             scenarios.append(
                 Scenario(
-                    raw["name"], raw.get("persona", "customer"), turns, raw.get("store") or {}, path.name
+                    raw["name"],
+                    raw.get("persona", "customer"),
+                    turns,
+                    raw.get("store") or {},
+                    path.name,
+                    raw.get("proactive"),
                 )
             )
     names = [s.name for s in scenarios]
@@ -145,6 +159,8 @@ class Player:
         outcome = Outcome(
             scenario, facts, f"scn-{next(_ids)}-{re.sub(r'[^a-z0-9]+', '-', scenario.name.lower())[:40]}"
         )
+        if scenario.proactive is not None:
+            outcome.failures += self._push(scenario.proactive, facts, outcome.conversation_id)
         before = self._snapshot(facts)
         for turn in scenario.turns:
             said = fill(turn.say, facts)
@@ -155,6 +171,17 @@ class Player:
             outcome.failures += self._check_reply(turn, reply, facts, said)
         outcome.failures += self._check_store(scenario.store, facts, before, outcome.conversation_id)
         return outcome
+
+    def _push(self, spec: dict[str, Any], facts: Facts, conversation_id: str) -> list[str]:
+        with Session(self.store) as session:
+            customer_id = self._customer_id(session, facts)
+        assert customer_id is not None, "a proactive message needs a customer persona"
+        context = {
+            name: fill(value, facts) if isinstance(value, str) else value for name, value in spec.items()
+        }
+        context.update(key=proactive_key(conversation_id), customer_id=customer_id)
+        shown = push_proactive(self.system, self.store, f"rest:{conversation_id}", context)
+        return [] if context["message"] in shown else [f"the proactive message was not shown: {shown!r}"]
 
     def _parse_info(self, conversation_id: str) -> dict[str, Any]:
         tracker = self.system.tracker(f"rest:{conversation_id}")
@@ -499,6 +526,50 @@ def _check_paused(
     return [] if paused is bool(spec) else [f"conversation paused={paused}, expected {spec}"]
 
 
+def proactive_key(conversation_id: str) -> str:
+    return f"scenario:{conversation_id}"
+
+
+def _check_outbox_answer(
+    player: Player,
+    session: Session,
+    customer_id: int | None,
+    spec: Any,
+    facts: Facts,
+    before: dict[str, Any],
+    cid: str,
+) -> list[str]:
+    row = outbox_row(player.store, proactive_key(cid))
+    if row is None:
+        return ["no outbox row for the proactive message"]
+    actual = row.answer.value if row.answer else "none"
+    return [] if actual == str(spec) else [f"the outbox answer is {actual}, expected {spec}"]
+
+
+def _check_outbox_snoozed(
+    player: Player,
+    session: Session,
+    customer_id: int | None,
+    spec: Any,
+    facts: Facts,
+    before: dict[str, Any],
+    cid: str,
+) -> list[str]:
+    """`{days: 3}`: planned again for that many days later, customer's local date; `false`: not at all."""
+    again = outbox_row(player.store, f"{proactive_key(cid)}:snooze:1")
+    if spec is False:
+        return [] if again is None else [f"the message was planned again for {again.not_before}"]
+    if again is None or again.state is not OutboxState.PENDING:
+        return [f"the message was not planned again ({again.state if again else 'no row'})"]
+    customer = session.get(Customer, customer_id)
+    assert customer is not None
+    zone = ZoneInfo(customer.time_zone)
+    now = player.system.settings.now()
+    days = (again.not_before.astimezone(zone).date() - now.astimezone(zone).date()).days
+    wanted = int(spec.get("days", 7)) if isinstance(spec, dict) else 7
+    return [] if days == wanted else [f"planned again {days} days later, expected {wanted}"]
+
+
 _STORE_CHECKS: dict[str, Callable[..., list[str]]] = {
     "order_status": _check_order_status,
     "order_note": _check_order_note,
@@ -510,4 +581,6 @@ _STORE_CHECKS: dict[str, Callable[..., list[str]]] = {
     "preferences": _check_preferences,
     "handoff": _check_handoff,
     "paused": _check_paused,
+    "outbox_answer": _check_outbox_answer,
+    "outbox_snoozed": _check_outbox_snoozed,
 }

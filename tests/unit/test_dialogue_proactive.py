@@ -2,18 +2,32 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from crm.models import Customer, Order, Product
+from crm.models import (
+    CaseKind,
+    Customer,
+    HandoffReason,
+    Order,
+    OutboxState,
+    ProactiveAnswer,
+    Product,
+    SupportCase,
+)
 from crm.services.conversations import proactive_context, remember_proactive
-from crm.services.preferences import marketing_consent, set_marketing_consent
+from crm.services.preferences import marketing_consent, preferences, set_marketing_consent
 from crm.uow import UnitOfWork
 from dialogue.flows import proactive
 from dialogue.state import DialogueState
 from tests.support.dialogue import Chat
+from tests.support.proactive_messages import add_sent_message, outbox_row
 from tests.support.shops import NOW, orders_shop
+
+KEY = "replenishment:C90001:2026-11-03"
 
 MESSAGE = (
     "Your capsules may run out around Fri 6 Nov (you buy them every 25 days). Shall I reorder 2 x "
@@ -36,6 +50,7 @@ def anna(store: Engine) -> Chat:
         "message": MESSAGE,
     }
     remember_proactive(UnitOfWork.for_engine(store), "rest:test", customer_id, context, NOW)
+    add_sent_message(store, KEY, customer_id, context, NOW, conversation_id="rest:test")
     set_marketing_consent(UnitOfWork.for_engine(store), customer_id, True, NOW)
     return Chat(store, NOW, customer_ref="C90001")
 
@@ -66,25 +81,60 @@ def test_the_message_says_why_and_offers_every_answer(anna: Chat) -> None:
     ]
 
 
-def test_yes_places_the_reorder_the_message_quoted(anna: Chat) -> None:
+def answer_of(chat: Chat, key: str = KEY) -> ProactiveAnswer | None:
+    row = outbox_row(chat.store, key)
+    assert row is not None
+    return row.answer
+
+
+def test_yes_quotes_the_exact_order_and_places_it_only_once_confirmed(anna: Chat) -> None:
     deliver(anna)
     before = orders(anna.store)
 
-    reply = anna.send("yes pls", "affirm")
+    asked = anna.send("yes pls", "affirm")
 
-    assert "placed order" in reply and "2 x Espresso capsules, 50" in reply
+    assert "Shall I order 2 x Espresso capsules, 50 for 35.00 EUR" in asked
+    assert orders(anna.store) == before and answer_of(anna) is None
+    assert proactive_context(anna.uow(), "rest:test", NOW) is None  # the message is answered
+
+    placed = anna.send("yes", "affirm")
+
+    assert "placed order" in placed and "2 x Espresso capsules, 50" in placed
     assert orders(anna.store) == before + 1
-    assert proactive_context(anna.uow(), "rest:test", NOW) is None  # answered
+    assert answer_of(anna) is ProactiveAnswer.ACCEPTED
+
+
+def test_the_quantity_can_change_before_the_order_is_confirmed(anna: Chat) -> None:
+    deliver(anna)
+    anna.send("yes", "affirm")
+
+    asked = anna.send("make it 3 packs", "reorder_usual")
+    placed = anna.send("ok", "affirm")
+
+    assert "Shall I order 3 x Espresso capsules, 50 for 52.50 EUR" in asked
+    assert "3 x Espresso capsules, 50" in placed and answer_of(anna) is ProactiveAnswer.ACCEPTED
+
+
+def test_a_no_at_the_confirmation_orders_nothing_and_counts_as_declined(anna: Chat) -> None:
+    deliver(anna)
+    before = orders(anna.store)
+    anna.send("yes", "affirm")
+
+    reply = anna.send("no actually", "deny")
+
+    assert "haven't ordered anything" in reply and orders(anna.store) == before
+    assert answer_of(anna) is ProactiveAnswer.DECLINED
 
 
 @pytest.mark.parametrize(("text", "intent"), [("not now", "not_now"), ("nah", "deny")])
-def test_declining_changes_nothing(anna: Chat, text: str, intent: str) -> None:
+def test_declining_changes_nothing_and_is_recorded(anna: Chat, text: str, intent: str) -> None:
     deliver(anna)
     before = orders(anna.store)
 
     reply = anna.send(text, intent)
 
     assert "No problem" in reply and orders(anna.store) == before
+    assert answer_of(anna) is ProactiveAnswer.DECLINED
 
 
 def test_stop_opts_out_at_once_and_offers_an_undo(anna: Chat) -> None:
@@ -97,26 +147,100 @@ def test_stop_opts_out_at_once_and_offers_an_undo(anna: Chat) -> None:
     assert "no more news or offers" in reply
     assert [b["payload"] for b in anna.last_buttons[0]] == ["/undo"]
     assert not any(marketing_consent(anna.uow(), customer.id).values())
+    assert answer_of(anna) is ProactiveAnswer.OPTED_OUT
     anna.send("undo", "undo")
     anna.send("yes", "affirm")
     assert all(marketing_consent(anna.uow(), customer.id).values())
 
 
-def test_remind_me_later_snoozes_the_message(anna: Chat) -> None:
+def test_a_slash_stop_answers_the_message_too(anna: Chat) -> None:
     deliver(anna)
 
-    reply = anna.send("remind me next week", "remind_later")
+    anna.send("/stop", "stop_messages")
 
-    assert "remind you around" in reply
+    assert answer_of(anna) is ProactiveAnswer.OPTED_OUT
     assert proactive_context(anna.uow(), "rest:test", NOW) is None
 
 
-def test_less_often_and_another_channel_go_to_the_settings_with_a_confirmation(anna: Chat) -> None:
+@pytest.mark.parametrize(
+    ("text", "day", "local_hour"),
+    [
+        ("remind me next week", "Tue 10 Nov", 10),
+        ("remind me later", "Tue 10 Nov", 10),
+        ("can you remind me in 3 days", "Fri 6 Nov", 10),
+        ("tomorrow pls", "Wed 4 Nov", 10),
+        ("remind me on monday", "Mon 9 Nov", 10),
+        ("not now, maybe next month", "Thu 3 Dec", 10),
+    ],
+)
+def test_remind_me_later_plans_the_message_again_for_the_time_named(
+    anna: Chat, text: str, day: str, local_hour: int
+) -> None:
     deliver(anna)
 
+    reply = anna.send(text, "remind_later")
+
+    assert f"remind you on {day}" in reply
+    assert proactive_context(anna.uow(), "rest:test", NOW) is None
+    assert answer_of(anna) is ProactiveAnswer.SNOOZED
+    again = outbox_row(anna.store, f"{KEY}:snooze:1")
+    assert again is not None and again.state is OutboxState.PENDING
+    customer = anna.customer()
+    assert customer is not None
+    local = again.not_before.astimezone(ZoneInfo(customer.time_zone))
+    assert local.strftime("%a %-d %b") == day and local.hour == local_hour
+    assert again.context["message"] == MESSAGE and again.context["snoozed_from"] == KEY
+
+
+def test_less_often_is_recorded_and_goes_to_the_settings_with_a_confirmation(anna: Chat) -> None:
+    deliver(anna)
+    customer = anna.customer()
+    assert customer is not None
+    before = preferences(anna.uow(), customer.id).max_proactive_per_week
+
     reply = anna.send("less often please", "message_less_often")
+    anna.send("yes", "affirm")
 
     assert "at most" in reply and "Shall I" in reply
+    assert answer_of(anna) is ProactiveAnswer.LESS_OFTEN
+    assert preferences(anna.uow(), customer.id).max_proactive_per_week == max(1, before // 2)
+
+
+def test_another_channel_is_recorded_and_changes_the_channel_once_confirmed(anna: Chat) -> None:
+    deliver(anna)
+    customer = anna.customer()
+    assert customer is not None
+
+    asked = anna.send("email me instead", "set_preferred_channel", entities={"channel": "email"})
+    anna.send("yes", "affirm")
+
+    assert "by email from now on" in asked
+    assert answer_of(anna) is ProactiveAnswer.OTHER_CHANNEL
+    assert preferences(anna.uow(), customer.id).preferred_channel.value == "email"
+
+
+def test_a_person_after_our_message_gets_the_message_in_the_case(anna: Chat) -> None:
+    deliver(anna)
+
+    reply = anna.send("can i talk to a real person about this", "contact_human_agent")
+
+    assert "asked a colleague" in reply
+    with Session(anna.store) as session:
+        case = session.scalars(select(SupportCase).where(SupportCase.kind == CaseKind.HANDOFF)).one()
+    assert case.reason is HandoffReason.PROACTIVE
+    assert KEY in case.description and MESSAGE in case.description
+
+
+def test_an_answer_to_a_message_without_an_outbox_row_still_works(anna: Chat, store: Engine) -> None:
+    context = proactive_context(anna.uow(), "rest:test", NOW)
+    assert context is not None
+    other = {**context, "key": "test-send:1"}
+    remember_proactive(UnitOfWork.for_engine(store), "rest:test", context["customer_id"], other, NOW)
+    deliver(anna, key="test-send:1")
+
+    reply = anna.send("not now", "not_now")
+
+    assert "No problem" in reply and outbox_row(store, "test-send:1") is None
 
 
 def test_a_key_that_is_not_stored_for_this_conversation_shows_nothing(anna: Chat) -> None:
@@ -132,6 +256,8 @@ def test_the_message_can_be_answered_in_a_new_session(anna: Chat) -> None:
     anna.state = fresh  # what action_session_start sets up after an hour of silence
     before = orders(anna.store)
 
+    anna.send("yes", "affirm")
     reply = anna.send("yes", "affirm")
 
     assert "placed order" in reply and orders(anna.store) == before + 1
+    assert answer_of(anna) is ProactiveAnswer.ACCEPTED
