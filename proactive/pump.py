@@ -140,9 +140,15 @@ class Pump:
             return "failed"
         # An earlier attempt got as far as the channel (a pump died after the send, or the send
         # failed ambiguously): ask the channel before sending again.
-        if noted is not None and address and self._already_delivered(message, noted, address):
-            outbox.mark_sent(self.store(), message.id, self.owner, now, noted, address)
-            return "found_delivered"
+        if noted is not None and address:
+            found = self._already_delivered(message, noted, address)
+            if found:
+                outbox.mark_sent(self.store(), message.id, self.owner, now, noted, address)
+                return "found_delivered"
+            if found is None:  # email: SMTP cannot be asked (see proactive.email)
+                log.warning(
+                    "row %s may have gone out on %s before a crash: sending again", message.key, noted.value
+                )
         if attempts > self.backoff.max_attempts:
             outbox.fail(self.store(), message.id, self.owner, f"gave up after {attempts - 1} attempts")
             return "failed"
