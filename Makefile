@@ -1,5 +1,5 @@
 # Two commands a newcomer needs: `make run` and `make test`. Both set up what is missing first.
-.PHONY: setup run services test lint train bench lock clean
+.PHONY: setup run services test lint train bench backtest lock clean
 
 PY := .venv/bin/python
 
@@ -17,13 +17,17 @@ test: setup
 	@$(PY) -m pytest
 
 lint: setup
-	@$(PY) -m ruff check . && $(PY) -m ruff format --check . && $(PY) -m mypy crm actions dialogue nlu bot stack bench outreach web fakes proactive
+	@$(PY) -m ruff check . && $(PY) -m ruff format --check . && $(PY) -m mypy crm actions dialogue nlu bot stack bench outreach web fakes proactive outcomes console
 
 train: setup
 	@$(PY) -m stack train
 
 bench: setup
 	@$(PY) bench/import_online_retail.py
+
+# Replenishment, churn and offers backtested on the real Online Retail data (docs/outcomes.md).
+backtest: setup
+	@$(PY) bench/backtest.py
 
 # Re-resolve both lock files from requirements/*.in (needs the package registries).
 lock:

@@ -40,6 +40,12 @@ class Settings:
     telegram_api_url: str | None = None
     telegram_webhook_url: str | None = None
     fake_telegram_port: int = 8081
+    # Email, the third proactive channel: plain SMTP (the demo's local fake mail server by default),
+    # the sender address, and the port of the fake's mailbox page.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    mail_from: str = "Demo Shop <assistant@shop.example>"
+    fake_mailbox_port: int = 8082
 
     def now(self) -> datetime:
         """The one clock every process reads "now" from."""
@@ -99,6 +105,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         telegram_api_url=env.get("TELEGRAM_API_URL") or None,
         telegram_webhook_url=env.get("TELEGRAM_WEBHOOK_URL") or None,
         fake_telegram_port=int(env.get("FAKE_TELEGRAM_PORT", "8081")),
+        smtp_host=env.get("SMTP_HOST") or "127.0.0.1",
+        smtp_port=int(env.get("SMTP_PORT", "8025")),
+        mail_from=env.get("MAIL_FROM") or "Demo Shop <assistant@shop.example>",
+        fake_mailbox_port=int(env.get("FAKE_MAILBOX_PORT", "8082")),
     )
 
 

@@ -11,16 +11,20 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from crm.db import StoreUnavailable, session_factory
 from crm.repositories import (
+    AuditRepository,
     CaseRepository,
     ConsentRepository,
     ConversationRepository,
     CustomerRepository,
+    DeskRepository,
     DeviceRepository,
     OrderRepository,
     OutboxRepository,
+    PersonalDataRepository,
     PreferenceRepository,
     ProductRepository,
     ReviewRepository,
+    StaffRepository,
     StatsRepository,
     TriggerRepository,
 )
@@ -46,6 +50,10 @@ class UnitOfWork:
     stats: StatsRepository
     triggers: TriggerRepository
     outbox: OutboxRepository
+    staff: StaffRepository
+    desk: DeskRepository
+    audit: AuditRepository
+    personal_data: PersonalDataRepository
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
@@ -68,6 +76,10 @@ class UnitOfWork:
         self.stats = StatsRepository(self.session)
         self.triggers = TriggerRepository(self.session)
         self.outbox = OutboxRepository(self.session)
+        self.staff = StaffRepository(self.session)
+        self.desk = DeskRepository(self.session)
+        self.audit = AuditRepository(self.session)
+        self.personal_data = PersonalDataRepository(self.session)
         return self
 
     def __exit__(

@@ -14,13 +14,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m proactive", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as error:
-            if error.name != name:
-                raise
-            continue  # that part of the engine is not installed in this checkout yet
-        module.register(commands)
+        importlib.import_module(name).register(commands)
     args = parser.parse_args(argv)
     result: int = args.run(args)
     return result

@@ -21,6 +21,14 @@ from stack.environment import (
     write_endpoints,
 )
 from stack.paths import APP_PYTHON, PROJECT_ROOT, RASA_PYTHON
+from stack.proactive import (
+    has_policy,
+    mailbox_url,
+    start_fake_mail,
+    start_pump,
+    start_scheduler,
+    uses_fake_mail,
+)
 from stack.processes import ManagedProcess, ensure_free
 from stack.telegram import fake_url, set_webhook, start_fake_telegram, uses_fake
 
@@ -31,6 +39,8 @@ NLU_SERVICE_START_TIMEOUT = 600.0
 RASA_START_TIMEOUT = 180.0  # loading TensorFlow and the model takes 20-45 s on 2 cores
 STOREFRONT_START_TIMEOUT = 60.0
 FAKE_TELEGRAM_START_TIMEOUT = 60.0
+FAKE_MAIL_START_TIMEOUT = 60.0
+CONSOLE_START_TIMEOUT = 60.0
 
 
 def start_action_server(
@@ -89,6 +99,18 @@ def start_storefront(
     )
 
 
+def start_console(
+    settings: Settings, token: str, port: int, *, echo: bool = True, log_file: Path | None = None
+) -> ManagedProcess:
+    """The staff console (console/): it needs the store and Rasa's HTTP API, whose token goes in
+    the environment, never on the command line."""
+    env = {**storefront_environment(settings), "RASA_AUTH_TOKEN": token, "CONSOLE_PORT": str(port)}
+    return ManagedProcess(
+        "console", [str(APP_PYTHON), "-m", "console", "--port", str(port)], env=env, cwd=PROJECT_ROOT,
+        echo=echo, log_file=log_file,
+    )  # fmt: skip
+
+
 def wait_until_serving(
     nlu: ManagedProcess, actions: ManagedProcess, rasa: ManagedProcess, settings: Settings
 ) -> None:
@@ -105,11 +127,18 @@ class RunningSystem:
     # Started with channels=True: the storefront, and the fake Telegram when no bot is configured.
     shop: ManagedProcess | None = None
     telegram: ManagedProcess | None = None
+    # Started with proactive=True: the fake mail server (unless SMTP_HOST names a real one),
+    # the scheduler and one pump.
+    mail: ManagedProcess | None = None
+    scheduler: ManagedProcess | None = None
+    pump: ManagedProcess | None = None
 
     @property
     def processes(self) -> list[ManagedProcess]:
-        """In start order; `stop` goes backwards (the fake Telegram last: Rasa may still call it)."""
-        started = [self.telegram, self.nlu, self.actions, self.rasa, self.shop]
+        """In start order; `stop` goes backwards (the pump first, the fake Telegram last)."""
+        started = [
+            self.telegram, self.mail, self.nlu, self.actions, self.rasa, self.shop, self.scheduler, self.pump,
+        ]  # fmt: skip
         return [process for process in started if process is not None]
 
     def stop(self) -> None:
@@ -127,28 +156,20 @@ def start_system(
     log_dir: Path | None = None,
     started: Callable[[ManagedProcess], None] | None = None,
     channels: bool = False,
+    proactive: bool = False,
 ) -> RunningSystem:
     """Starts the three servers and waits until each answers; stops what started if one fails.
 
     `model` is called after the NLU service has started, so Rasa trains while the service
     trains its classifier. `started` hears of each process as soon as it exists (the launcher
-    uses it to stop them on Ctrl-C during a long first start).
+    uses it to stop them on Ctrl-C during a long first start). With `proactive=True` it also
+    starts the proactive engine: the fake mail server, the scheduler and one pump.
     """
 
     def log(name: str) -> Path | None:
         return log_dir / f"{name}.log" if log_dir else None
 
-    loopback = "127.0.0.1"
-    addresses = [
-        ("NLU service", loopback, settings.nlu_port),
-        ("action server", loopback, settings.action_port),
-        ("Rasa server", settings.rasa_host, settings.rasa_port),
-    ]
-    if channels:
-        addresses.append(("storefront", loopback, settings.shop_port))
-        if uses_fake(settings):
-            addresses.append(("fake Telegram", loopback, settings.fake_telegram_port))
-    for name, host, port in addresses:
+    for name, host, port in addresses(settings, channels=channels, proactive=proactive):
         ensure_free(name, host, port)
     begun: list[ManagedProcess] = []
 
@@ -175,8 +196,36 @@ def start_system(
                 set_webhook(settings)
             shop = track(start_storefront(settings, echo=echo, log_file=log("shop")))
             shop.wait_healthy(f"{settings.shop_url}/health", STOREFRONT_START_TIMEOUT)
+        mail = scheduler = pump = None
+        if proactive:
+            if uses_fake_mail(settings):
+                mail = track(start_fake_mail(settings, echo=echo, log_file=log("mail")))
+                mail.wait_healthy(f"{mailbox_url(settings)}/fake/mails", FAKE_MAIL_START_TIMEOUT)
+            scheduler = track(start_scheduler(settings, token, echo=echo, log_file=log("scheduler")))
+            if has_policy():
+                pump = track(start_pump(settings, token, echo=echo, log_file=log("pump")))
+            elif echo:
+                print("[stack] no policy (proactive.gate) in this checkout: no pump started", flush=True)
     except BaseException:
         for process in reversed(begun):
             process.stop()
         raise
-    return RunningSystem(nlu, actions, rasa, shop, fake)
+    return RunningSystem(nlu, actions, rasa, shop, fake, mail, scheduler, pump)
+
+
+def addresses(settings: Settings, *, channels: bool, proactive: bool) -> list[tuple[str, str, int]]:
+    """(name, host, port) of every server this start would open: each must be free first."""
+    loopback = "127.0.0.1"
+    found = [
+        ("NLU service", loopback, settings.nlu_port),
+        ("action server", loopback, settings.action_port),
+        ("Rasa server", settings.rasa_host, settings.rasa_port),
+    ]
+    if channels:
+        found.append(("storefront", loopback, settings.shop_port))
+        if uses_fake(settings):
+            found.append(("fake Telegram", loopback, settings.fake_telegram_port))
+    if proactive and uses_fake_mail(settings):
+        found.append(("fake mail server (SMTP)", loopback, settings.smtp_port))
+        found.append(("fake mailbox page", loopback, settings.fake_mailbox_port))
+    return found

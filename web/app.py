@@ -21,6 +21,7 @@ from crm.services.customers import customer_by_ref, first_customers
 from crm.services.orders import recent_orders
 from crm.settings import VAR_DIR, Settings
 from crm.uow import UnitOfWork
+from web import email_controls
 from web.sessions import COOKIE, SessionCookies, ShopSession
 
 HERE = Path(__file__).resolve().parent
@@ -144,4 +145,5 @@ def create_app(settings: Settings) -> FastAPI:
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 
+    email_controls.register(app, settings, secret, uow, pages)
     return app

@@ -13,6 +13,7 @@ from crm.bulk import batched, insert_returning_ids, insert_rows
 from crm.db import StoreError
 from crm.demo.generator import DemoShop, generate_shop
 from crm.models import Base, Customer, Product
+from crm.uow import UnitOfWork
 
 Row = dict[str, Any]
 
@@ -116,4 +117,9 @@ def seed_demo(
     with Session(engine) as session, session.begin():
         # Again inside the writing transaction: another seeder may have finished meanwhile.
         _refuse_if_not_empty(session)
-        return write_shop(session, shop, progress=progress)
+        counts = write_shop(session, shop, progress=progress)
+    # The demo's ready triggers, so `make run` shows proactive messages (idempotent by name).
+    from proactive.triggers import seed_triggers  # the engine builds on the store, not the reverse
+
+    seed_triggers(UnitOfWork.for_engine(engine), as_of)
+    return counts

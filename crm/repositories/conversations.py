@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from crm.models import ConversationContext, IdentificationAttempt, IdentificationKey
@@ -19,6 +19,20 @@ class ConversationRepository:
 
     def add_context(self, context: ConversationContext) -> None:
         self._session.add(context)
+
+    def expire_proactive(self, before: datetime) -> int:
+        """Forgets proactive contexts stored before `before`, except snoozed ones; returns how many."""
+        statement = (
+            update(ConversationContext)
+            .where(
+                ConversationContext.proactive_at < before,
+                ConversationContext.proactive.is_not(None),
+                ConversationContext.proactive.not_like('%"snoozed_until"%'),
+            )
+            .values(proactive=None, proactive_at=None)
+            .execution_options(synchronize_session=False)
+        )
+        return int(self._session.execute(statement).rowcount)  # type: ignore[attr-defined]
 
     def failures_since(self, key: IdentificationKey, value_hash: str, since: datetime) -> int:
         return (

@@ -13,6 +13,8 @@ from crm.models import Customer, Invoice, Order, OrderLine, OrderStatus, Product
 
 # Order numbers the shop hands out itself: seven digits (imported retail invoices have six).
 SHOP_NUMBER_LOW, SHOP_NUMBER_HIGH = "1000000", "9999999"
+# Orders whose goods the customer never used up: left out of "what they buy" and its rhythm.
+NOT_USED_UP = (OrderStatus.CANCELLED, OrderStatus.RETURNED, OrderStatus.REFUNDED)
 
 
 def _full() -> tuple[ExecutableOption, ...]:
@@ -83,7 +85,8 @@ class OrderRepository:
     def consumable_lines(self, customer_id: int) -> Sequence[tuple[Product, int, datetime, str]]:
         """(product, quantity, placed_at, currency) of every consumable the customer bought, oldest first.
 
-        Cancelled orders and credit lines are left out: they are not what the customer uses.
+        Cancelled, returned and refunded orders and credit lines are left out: they are not what
+        the customer uses.
         """
         rows = self._session.execute(
             select(Product, OrderLine.quantity, Order.placed_at, Order.currency)
@@ -91,13 +94,38 @@ class OrderRepository:
             .join(Order, Order.id == OrderLine.order_id)
             .where(
                 Order.customer_id == customer_id,
-                Order.status != OrderStatus.CANCELLED,
+                Order.status.not_in(NOT_USED_UP),
                 Product.kind == ProductKind.CONSUMABLE,
                 OrderLine.quantity > 0,
             )
             .order_by(Order.placed_at, Order.id, OrderLine.id)
         ).all()
         return [(product, quantity, placed_at, currency) for product, quantity, placed_at, currency in rows]
+
+    def consumable_history(self, as_of: datetime) -> Sequence[tuple[int, int, int, datetime]]:
+        """(customer_id, product_id, quantity, placed_at) of every consumable bought up to `as_of`.
+
+        All customers at once, as plain columns (the replenishment predictor's input), sorted by
+        customer, product and time; the same lines `consumable_lines` counts for one customer.
+        """
+        rows = self._session.execute(
+            select(Order.customer_id, OrderLine.product_id, OrderLine.quantity, Order.placed_at)
+            .join(OrderLine, OrderLine.order_id == Order.id)
+            .join(Product, Product.id == OrderLine.product_id)
+            .where(
+                Order.customer_id.is_not(None),
+                Order.status.not_in(NOT_USED_UP),
+                Order.placed_at <= as_of,
+                Product.kind == ProductKind.CONSUMABLE,
+                OrderLine.quantity > 0,
+            )
+            .order_by(Order.customer_id, OrderLine.product_id, Order.placed_at, OrderLine.id)
+        ).all()
+        return [
+            (customer, product, quantity, placed_at)
+            for customer, product, quantity, placed_at in rows
+            if customer is not None  # filtered in SQL; this tells the type checker
+        ]
 
     # The two look-ups below belong to other aggregates; they live here until the catalogue and
     # customer repositories offer them (new orders need the product and the shipping address).

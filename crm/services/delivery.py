@@ -94,6 +94,14 @@ def add_working_days(day: date, days: int) -> date:
     return day
 
 
+def latest_arrival(ship_country: str, shipped_on: date, promised_on: date | None) -> date:
+    """The last day a shipped parcel is expected: the promise, else the slowest transit time.
+
+    Shared with the proactive engine's delivery-risk predictor, so "late" means one thing.
+    """
+    return promised_on or add_working_days(shipped_on, transit_days(ship_country)[1])
+
+
 def delivery_estimate(uow: UnitOfWork, customer_id: int, number: str | None, today: date) -> DeliveryEstimate:
     """When the customer's latest (or named) order arrives, from its state and destination.
 
@@ -138,7 +146,7 @@ def _estimate(order: Order, today: date) -> DeliveryEstimate:
     if order.status is OrderStatus.SHIPPED:
         shipped = _when(order, OrderStatus.SHIPPED) or order.placed_at
         earliest = add_working_days(shipped.date(), fastest)
-        latest = order.promised_delivery_on or add_working_days(shipped.date(), slowest)
+        latest = latest_arrival(order.ship_country, shipped.date(), order.promised_delivery_on)
         state = DeliveryState.LATE if today > latest else DeliveryState.IN_TRANSIT
         return replace(
             base, state=state, earliest=max(earliest, today), latest=latest, shipped_on=shipped.date()

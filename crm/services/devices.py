@@ -92,16 +92,28 @@ def _service_product(products: ProductRepository, device: Product) -> Product | 
     return next(iter(products.of_kind_in_category(ProductKind.SERVICE, device.category)), None)
 
 
+def next_service_on(
+    purchased_on: date, last_service_on: date | None, interval_days: int | None
+) -> date | None:
+    """The schedule's rule: one interval after the last service, or after purchase if never serviced.
+
+    Shared with the proactive engine's maintenance predictor, so chat and reminders agree.
+    """
+    if not interval_days:
+        return None
+    return (last_service_on or purchased_on) + timedelta(days=interval_days)
+
+
 def _view(device: Device, product: Product, service: Product | None) -> DeviceServiceView:
-    base = device.last_service_on or device.purchased_on
-    interval = product.service_interval_days
     return DeviceServiceView(
         product_id=product.id,
         name=product.name,
         serial=device.serial,
         purchased_on=device.purchased_on,
         last_service_on=device.last_service_on,
-        next_service_on=base + timedelta(days=interval) if interval else None,
+        next_service_on=next_service_on(
+            device.purchased_on, device.last_service_on, product.service_interval_days
+        ),
         warranty_ends_on=device.warranty_ends_on,
         service_name=service.name if service else None,
         service_price=service.price if service else None,
