@@ -4,7 +4,7 @@ and the JSON API under /api. Listens on 127.0.0.1 only (`python -m console`)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, time
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qs, quote
@@ -18,19 +18,20 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from console import marketing
-from console.api import api_router, marketing_router
+from console.api import api_router
 from console.chat import ChatError, RasaChat
 from console.context import Chat, ChatUnavailable, Console
-from console.security import ADMIN, DESK, MARKETING, Forbidden, Guard, LoginThrottle, NotLoggedIn, Staff
+from console.marketing_api import marketing_router
+from console.marketing_pages import marketing_pages
+from console.security import ADMIN, DESK, Forbidden, Guard, LoginThrottle, NotLoggedIn, Staff
 from console.settings import ConsoleSettings
 from crm.db import make_engine
-from crm.models import Availability, ConsentPurpose, Predictor, StaffRole, TriggerStatus
+from crm.models import Availability, StaffRole
 from crm.services import data_rights, desk, staff
 from crm.services.audit import recent_audit
 from crm.services.staff import StaffError
 from crm.settings import Settings
 from crm.uow import UnitOfWork
-from proactive.triggers import PLACEHOLDERS
 
 HERE = Path(__file__).resolve().parent
 # No inline script or style anywhere: what a reply or a note contains can never run as code.
@@ -51,68 +52,6 @@ class _Headers(BaseHTTPMiddleware):
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         return response
-
-
-NEW_TRIGGER: dict[str, Any] = {
-    "name": "",
-    "description": "",
-    "predictor": Predictor.REPLENISHMENT.value,
-    "template": "Hi {first_name}, ",
-    "audience": "{}",
-    "category": ConsentPurpose.MARKETING.value,
-    "channels": "preferred,telegram,web,email",
-    "window_start": "09:00",
-    "window_end": "20:00",
-    "holdout_percent": 10,
-    "throttle_per_hour": None,
-    "cooldown_days": 30,
-    "lead_days": 3,
-    "every_minutes": 60,
-}
-
-
-def trigger_form(fields: dict[str, str]) -> marketing.TriggerForm:
-    """A trigger from the edit page's fields; ValueError (with the field named) when one is unusable."""
-
-    def number(name: str, default: int | None) -> int | None:
-        text = fields.get(name, "").strip()
-        if not text:
-            return default
-        try:
-            return int(text)
-        except ValueError:
-            raise ValueError(f"{name.replace('_', ' ')}: a whole number") from None
-
-    def clock(name: str, default: time) -> time:
-        text = fields.get(name, "").strip()
-        try:
-            return time.fromisoformat(text) if text else default
-        except ValueError:
-            raise ValueError(f"{name.replace('_', ' ')}: a time like 09:00") from None
-
-    try:
-        predictor, category = (
-            Predictor(fields.get("predictor", "")),
-            ConsentPurpose(fields.get("category", "")),
-        )
-    except ValueError:
-        raise ValueError("choose a predictor and a category") from None
-    return marketing.TriggerForm(
-        name=fields.get("name", ""),
-        predictor=predictor,
-        template=fields.get("template", ""),
-        category=category,
-        description=fields.get("description", ""),
-        audience=fields.get("audience", "") or "{}",
-        channels=fields.get("channels", ""),
-        window_start=clock("window_start", time(9, 0)),
-        window_end=clock("window_end", time(20, 0)),
-        holdout_percent=number("holdout_percent", 10) or 0,
-        throttle_per_hour=number("throttle_per_hour", None),
-        cooldown_days=number("cooldown_days", 30) or 0,
-        lead_days=number("lead_days", 3) or 0,
-        every_minutes=number("every_minutes", 60) or 0,
-    )
 
 
 def create_app(
@@ -290,101 +229,7 @@ def create_app(
         ]
         return render("case.html", who, number=found.number, colleagues=colleagues)
 
-    # --- marketing -----------------------------------------------------------------------------
-    @app.get("/marketing", include_in_schema=False)
-    def marketing_page(request: Request, done: str = "") -> Response:
-        who = guard.require(request, MARKETING)
-        return render(
-            "marketing.html",
-            who,
-            triggers=marketing.triggers(console.store()),
-            kill=marketing.kill_switch(console.store()),
-            done=done[:80],
-        )
-
-    def trigger_page(
-        who: Staff, row: marketing.TriggerRow | None, values: dict[str, Any], status: int = 200, **extra: Any
-    ) -> HTMLResponse:
-        predictor = Predictor(values.get("predictor") or Predictor.REPLENISHMENT.value)
-        return render(
-            "trigger.html",
-            who,
-            status,
-            t=row,
-            d=values,
-            predictors=[p.value for p in Predictor],
-            categories=[c.value for c in ConsentPurpose],
-            placeholders=", ".join("{" + n + "}" for n in sorted(PLACEHOLDERS[predictor])),
-            **extra,
-        )
-
-    @app.get("/marketing/triggers/new", include_in_schema=False)
-    def new_trigger_page(request: Request) -> Response:
-        who = guard.require(request, MARKETING)
-        return trigger_page(who, None, NEW_TRIGGER)
-
-    @app.get("/marketing/triggers/{trigger_id}", include_in_schema=False)
-    def trigger_edit_page(
-        request: Request,
-        trigger_id: Annotated[int, FastPath(ge=1, le=2_147_483_647)],
-        preview: str | None = None,
-        done: str = "",
-    ) -> Response:
-        who = guard.require(request, MARKETING)
-        row = marketing.trigger(console.store(), trigger_id)
-        shown = None
-        if preview is not None:
-            try:
-                shown = marketing.preview(console.store(), trigger_id, console.clock(), preview[:40] or None)
-            except ValueError as error:  # a definition the engine cannot use
-                return trigger_page(who, row, row.definition, 400, error=str(error))
-        return trigger_page(who, row, row.definition, preview=shown, done=done[:80])
-
-    @app.post("/marketing/triggers", include_in_schema=False)
-    async def create_trigger_page(request: Request) -> Response:
-        who, fields = await posted(request, MARKETING)
-        try:
-            row = marketing.save_trigger(
-                console.store(), trigger_form(fields), console.clock(), actor=who.actor
-            )
-        except ValueError as error:
-            return trigger_page(who, None, fields, 400, error=str(error))
-        return RedirectResponse(f"/marketing/triggers/{row.id}?done=created", status_code=303)
-
-    @app.post("/marketing/triggers/{trigger_id}", include_in_schema=False)
-    async def change_trigger_page(
-        request: Request, trigger_id: Annotated[int, FastPath(ge=1, le=2_147_483_647)]
-    ) -> Response:
-        who, fields = await posted(request, MARKETING)
-        try:
-            marketing.save_trigger(
-                console.store(), trigger_form(fields), console.clock(), actor=who.actor, trigger_id=trigger_id
-            )
-        except ValueError as error:
-            return trigger_page(
-                who, marketing.trigger(console.store(), trigger_id), fields, 400, error=str(error)
-            )
-        return RedirectResponse(f"/marketing/triggers/{trigger_id}?done=saved", status_code=303)
-
-    @app.post("/marketing/triggers/{trigger_id}/status", include_in_schema=False)
-    async def trigger_status_page(
-        request: Request, trigger_id: Annotated[int, FastPath(ge=1, le=2_147_483_647)]
-    ) -> Response:
-        who, fields = await posted(request, MARKETING)
-        try:
-            status = TriggerStatus(fields.get("status", ""))
-            marketing.set_status(console.store(), trigger_id, status, console.clock(), actor=who.actor)
-        except ValueError as error:
-            row = marketing.trigger(console.store(), trigger_id)
-            return trigger_page(who, row, row.definition, 400, error=str(error))
-        return RedirectResponse(f"/marketing?done={status.value}", status_code=303)
-
-    @app.post("/marketing/kill-switch", include_in_schema=False)
-    async def kill_switch_page(request: Request) -> Response:
-        who, fields = await posted(request, MARKETING)
-        on = fields.get("on") == "yes"
-        marketing.set_kill_switch(console.store(), on, console.clock(), actor=who.actor)
-        return RedirectResponse(f"/marketing?done=kill+switch+{'on' if on else 'off'}", status_code=303)
+    app.include_router(marketing_pages(console, render, posted))
 
     # --- admin ---------------------------------------------------------------------------------
     @app.get("/admin", include_in_schema=False)
