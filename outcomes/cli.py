@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time as wallclock
 from datetime import UTC, date, datetime, time
 
 from crm.db import StoreError, make_engine
@@ -33,9 +34,10 @@ def main(argv: list[str] | None = None) -> int:
     results.add_argument("--trigger", help="one trigger by name (default: every trigger)")
     results.add_argument("--from", dest="start", type=_day, required=True, help="first day, YYYY-MM-DD (UTC)")
     results.add_argument("--to", dest="end", type=_day, required=True, help="day after the last, YYYY-MM-DD")
-    commands.add_parser(
-        "collect", help="one outcome collection pass now (the scheduler runs it every 10 min)"
+    collecting = commands.add_parser(
+        "collect", help="one outcome collection pass now (the scheduler runs one every 10 min)"
     )
+    collecting.add_argument("--every", type=float, help="repeat every this many seconds until stopped")
     simulate = commands.add_parser("simulate", help="the demo shop for simulated months with the engine on")
     simulate.add_argument("--customers", type=int, default=3000)
     simulate.add_argument("--days", type=int, default=120)
@@ -45,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "results":
         return _results(args)
     if args.command == "collect":
-        return _collect()
+        return _collect(args.every)
     if args.command == "simulate":
         from outcomes.simulate import run_command
 
@@ -92,20 +94,25 @@ def _results(args: argparse.Namespace) -> int:
     return 0
 
 
-def _collect() -> int:
+def _collect(every: float | None) -> int:
     try:
         settings = load_settings()
         engine = make_engine(settings.database_url)
         log = open_outcomes(outcomes_url())
         tracker = read_only_tracker(settings.tracker_store_url)
         try:
-            summary = collect(
-                UnitOfWork.for_engine(engine),
-                log,
-                settings.now(),
-                tracker=tracker,
-                window=attribution_window(),
-            )
+            while True:
+                tracker = tracker or read_only_tracker(settings.tracker_store_url)
+                window = attribution_window()
+                summary = collect(
+                    UnitOfWork.for_engine(engine), log, settings.now(), tracker=tracker, window=window
+                )
+                print(summary, flush=True)
+                if every is None:
+                    return 0
+                wallclock.sleep(every)
+        except KeyboardInterrupt:
+            return 0
         finally:
             for opened in (engine, log, tracker):
                 if opened is not None:
@@ -113,8 +120,6 @@ def _collect() -> int:
     except (StoreError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    print(summary)
-    return 0
 
 
 def format_table(result: ShopMetrics) -> str:

@@ -28,6 +28,7 @@ from crm.models import (
     Trigger,
 )
 from crm.uow import UnitOfWork
+from outcomes.__main__ import main as outcomes_main
 from outcomes.collect import collect
 from outcomes.store import exposures, open_outcomes, outcomes
 from proactive.triggers import seed_triggers
@@ -207,3 +208,31 @@ def test_a_changed_answer_replaces_the_earlier_one(store: Engine, tmp_path: Path
         session.commit()
     collect(uow, log, NOW + timedelta(hours=2))
     assert {"declined"} == _outcomes(log)[sent_key] & {"accepted", "declined"}
+
+
+def test_the_commands_collect_and_print_the_results(
+    store: Engine,
+    sqlite_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    shop = proactive_shop(store)
+    _scripted(store, shop)
+    tracker, events = _tracker(tmp_path / "tracker.db")
+    with tracker.begin() as connection:
+        connection.execute(events.insert(), [_event("tg:555001", "user", NOW, text="hello")])
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("RASA_TRACKER_STORE_URL", f"sqlite:///{tmp_path / 'tracker.db'}")
+    monkeypatch.setenv("OUTCOMES_DATABASE_URL", f"sqlite:///{tmp_path / 'outcomes.db'}")
+    for hours in (1, 24 * 5):
+        monkeypatch.setenv("ASSISTANT_FROZEN_NOW", (NOW + timedelta(hours=hours)).isoformat())
+        assert outcomes_main(["collect"]) == 0
+    assert "1 tracker events" in capsys.readouterr().out
+    assert outcomes_main(["results", "--from", "2026-11-01", "--to", "2026-12-01"]) == 0
+    out = capsys.readouterr().out
+    assert "consumable-refill: treated 2, holdout 1, control 0 exposures" in out
+    # Anna converted, Ben did not: 50 % [9.5, 90.5] by Wilson; 1 of 2 accepted.
+    assert "conversion" in out and "50.0% [9.5, 90.5]" in out
+    assert outcomes_main(["results", "--trigger", "nope", "--from", "2026-11-01", "--to", "2026-12-01"]) == 2
+    assert "no trigger named 'nope'" in capsys.readouterr().err
