@@ -21,6 +21,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from crm.services.conversations import PROACTIVE_ANSWERABLE_FOR
 from crm.uow import UnitOfWork
+from outcomes.jobs import outcome_job
 from proactive import outbox
 from proactive.leader import Leadership
 from proactive.planner import plan_trigger
@@ -129,6 +130,8 @@ def housekeeping(store: Callable[[], UnitOfWork], clock: Callable[[], datetime])
     return [
         Housekeeping("recover-leases", recover_leases, timedelta(minutes=1)),
         Housekeeping("expire-contexts", expire_contexts, timedelta(hours=1)),
+        # The outcome log (read-only on Rasa's tracker store), then the automatic pause.
+        Housekeeping("outcomes", outcome_job(store, clock), timedelta(minutes=10)),
     ]
 
 
