@@ -17,7 +17,7 @@ test: setup
 	@$(PY) -m pytest
 
 lint: setup
-	@$(PY) -m ruff check . && $(PY) -m ruff format --check . && $(PY) -m mypy crm actions dialogue nlu bot stack bench outreach web fakes proactive outcomes
+	@$(PY) -m ruff check . && $(PY) -m ruff format --check . && $(PY) -m mypy crm actions dialogue nlu bot stack bench outreach web fakes proactive outcomes console
 
 train: setup
 	@$(PY) -m stack train

@@ -17,6 +17,10 @@ def main() -> None:
     token = os.environ.pop("RASA_AUTH_TOKEN", "")
     if not token:
         sys.exit("bot.serve: set RASA_AUTH_TOKEN (the launcher does) to protect Rasa's HTTP API")
+    # The erasure route (bot/erasure.py) checks callers against the same token, held in memory.
+    from bot import erasure
+
+    erasure.configure(token)
     origins = [o for o in os.environ.get("SHOP_ORIGINS", "").split(",") if o.strip()]
     # One --cors with every origin: argparse keeps only the last of repeated --cors flags.
     cors = ["--cors", *(origin.strip() for origin in origins)] if origins else []

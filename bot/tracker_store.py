@@ -57,6 +57,17 @@ class ConversationStore(SQLTrackerStore):
                 )
             session.commit()
 
+    def forget(self, sender_id: str) -> int:
+        """Deletes every event of the conversation (erasure). The caller holds its lock."""
+        with self.session_scope() as session:
+            count = int(
+                session.query(self.SQLEvent)
+                .filter(self.SQLEvent.sender_id == sender_id)
+                .delete(synchronize_session=False)
+            )
+            session.commit()
+        return count
+
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()

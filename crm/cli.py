@@ -66,9 +66,14 @@ def import_online_retail(
 ) -> None:
     """Import the real UCI Online Retail transactions (customers, products, orders, cancellations)."""
     from crm.importers.online_retail import import_online_retail as run_import
+    from crm.services.data_rights import load_suppression_secret, suppressed_for_import
+    from crm.uow import UnitOfWork
 
     with friendly_errors():
-        report = run_import(make_engine(load_settings().database_url), path)
+        engine = make_engine(load_settings().database_url)
+        # Customers erased on request stay out, recognised by a keyed hash of their reference.
+        erased = suppressed_for_import(UnitOfWork.for_engine(engine), load_suppression_secret())
+        report = run_import(engine, path, suppressed=erased)
         typer.echo(report)
 
 

@@ -11,16 +11,21 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from crm.db import StoreUnavailable, session_factory
 from crm.repositories import (
+    AuditRepository,
     CaseRepository,
     ConsentRepository,
     ConversationRepository,
     CustomerRepository,
+    DeskRepository,
     DeviceRepository,
+    MarketingRepository,
     OrderRepository,
     OutboxRepository,
+    PersonalDataRepository,
     PreferenceRepository,
     ProductRepository,
     ReviewRepository,
+    StaffRepository,
     StatsRepository,
     TriggerRepository,
 )
@@ -46,6 +51,11 @@ class UnitOfWork:
     stats: StatsRepository
     triggers: TriggerRepository
     outbox: OutboxRepository
+    staff: StaffRepository
+    desk: DeskRepository
+    audit: AuditRepository
+    personal_data: PersonalDataRepository
+    marketing: MarketingRepository
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
@@ -68,6 +78,11 @@ class UnitOfWork:
         self.stats = StatsRepository(self.session)
         self.triggers = TriggerRepository(self.session)
         self.outbox = OutboxRepository(self.session)
+        self.staff = StaffRepository(self.session)
+        self.desk = DeskRepository(self.session)
+        self.audit = AuditRepository(self.session)
+        self.personal_data = PersonalDataRepository(self.session)
+        self.marketing = MarketingRepository(self.session)
         return self
 
     def __exit__(
@@ -85,3 +100,11 @@ class UnitOfWork:
 
     def commit(self) -> None:
         self.session.commit()
+
+    def flush(self) -> None:
+        """Sends pending changes (new rows get their ids) without ending the transaction."""
+        self.session.flush()
+
+    def refresh(self, row: object) -> None:
+        """Reads `row` again (after an UPDATE that went around it)."""
+        self.session.refresh(row)

@@ -24,7 +24,7 @@ from crm.services.cases import GENERAL_TOPIC, topic_of
 from dialogue import answers, flows
 from dialogue.answers import Answer, is_question, sounds_like_question
 from dialogue.conversation import BotMessage, Context, Conversation
-from dialogue.flows import fallback, handoff, link, proactive, undo
+from dialogue.flows import desk, fallback, handoff, link, proactive, undo
 from dialogue.registry import HANDLERS, RESUMERS
 from dialogue.state import DialogueState, Request
 from dialogue.texts import STORE_UNAVAILABLE
@@ -147,7 +147,8 @@ def _same_person(conversation: Conversation) -> None:
 def _turn(conversation: Conversation, turn: Turn) -> None:
     state = conversation.state
     if turn.external:
-        proactive.deliver(conversation, turn)
+        if not desk.external(conversation, turn):
+            proactive.deliver(conversation, turn)
         return
     if turn.channel_event is not None:
         link.channel_event(conversation, turn)

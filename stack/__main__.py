@@ -15,13 +15,15 @@ from sqlalchemy.engine import make_url
 from crm.cli_errors import friendly_errors
 from crm.settings import Settings, load_settings
 from stack.environment import auth_token
-from stack.paths import MODELS_DIR, PROJECT_ROOT
+from stack.paths import MODELS_DIR, PROJECT_ROOT, VAR_DIR
 from stack.proactive import mailbox_url, uses_fake_mail
-from stack.processes import ManagedProcess, ServerFailed
+from stack.processes import ManagedProcess, ServerFailed, ensure_free
 from stack.servers import (
     ACTION_SERVER_START_TIMEOUT,
+    CONSOLE_START_TIMEOUT,
     NLU_SERVICE_START_TIMEOUT,
     start_action_server,
+    start_console,
     start_nlu_service,
     start_system,
 )
@@ -84,9 +86,11 @@ def run_system(settings: Settings, *, demo_customers: int) -> int:
 
     try:
         start_system(settings, token, train, started=processes.append, channels=True, proactive=True)
+        console_url = start_console_with_demo_staff(settings, token, processes, demo=demo_customers > 0)
         if stop.is_set():
             return 1
         print_banner(settings, token)
+        print(f"  Support console: {console_url}/ (demo logins in var/console-demo-logins)\n", flush=True)
         while not stop.wait(1.0):
             dead = [process for process in processes if not process.running()]
             if dead:
@@ -105,6 +109,33 @@ def run_system(settings: Settings, *, demo_customers: int) -> int:
         for process in reversed(processes):  # Rasa first, so no request reaches a stopped action server
             process.stop()
         print("[stack] all servers stopped", flush=True)
+
+
+def start_console_with_demo_staff(
+    settings: Settings, token: str, processes: list[ManagedProcess], *, demo: bool
+) -> str:
+    """Starts the staff console; with the demo, first creates its three accounts (once)."""
+    from console.settings import load_console_settings
+    from crm.db import make_engine
+    from crm.demo.staff import seed_demo_staff
+    from crm.uow import UnitOfWork
+
+    port = load_console_settings().port
+    ensure_free("console", "127.0.0.1", port)
+    if demo:
+        engine = make_engine(settings.database_url)
+        created = seed_demo_staff(
+            UnitOfWork.for_engine(engine), settings.now(), VAR_DIR / "console-demo-logins"
+        )
+        engine.dispose()
+        if created:
+            print("[store] demo console accounts (also in var/console-demo-logins):", flush=True)
+            for email, password in created.items():
+                print(f"          {email}  {password}", flush=True)
+    console = start_console(settings, token, port)
+    processes.append(console)
+    console.wait_healthy(f"http://127.0.0.1:{port}/health", CONSOLE_START_TIMEOUT)
+    return f"http://127.0.0.1:{port}"
 
 
 def run_services(settings: Settings) -> int:

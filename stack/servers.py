@@ -40,6 +40,7 @@ RASA_START_TIMEOUT = 180.0  # loading TensorFlow and the model takes 20-45 s on 
 STOREFRONT_START_TIMEOUT = 60.0
 FAKE_TELEGRAM_START_TIMEOUT = 60.0
 FAKE_MAIL_START_TIMEOUT = 60.0
+CONSOLE_START_TIMEOUT = 60.0
 
 
 def start_action_server(
@@ -96,6 +97,18 @@ def start_storefront(
         echo=echo,
         log_file=log_file,
     )
+
+
+def start_console(
+    settings: Settings, token: str, port: int, *, echo: bool = True, log_file: Path | None = None
+) -> ManagedProcess:
+    """The staff console (console/): it needs the store and Rasa's HTTP API, whose token goes in
+    the environment, never on the command line."""
+    env = {**storefront_environment(settings), "RASA_AUTH_TOKEN": token, "CONSOLE_PORT": str(port)}
+    return ManagedProcess(
+        "console", [str(APP_PYTHON), "-m", "console", "--port", str(port)], env=env, cwd=PROJECT_ROOT,
+        echo=echo, log_file=log_file,
+    )  # fmt: skip
 
 
 def wait_until_serving(

@@ -7,8 +7,8 @@ store's vocabulary (time zones, categories, order states) and bulk-writes them.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from crm.bulk import batched, insert_returning_ids, insert_rows
 from crm.importers.online_retail_parse import (
     CustomerDraft,
     InvoiceDraft,
+    ParsedFile,
     ProductDraft,
     parse_online_retail,
 )
@@ -155,16 +156,24 @@ def category_for(code: str) -> str:
 
 
 def import_online_retail(
-    engine: Engine, path: Path, *, progress: bool = True, max_lines: int | None = None
+    engine: Engine,
+    path: Path,
+    *,
+    progress: bool = True,
+    max_lines: int | None = None,
+    suppressed: Callable[[Sequence[str]], set[str]] | None = None,
 ) -> ImportReport:
     """Imports the Online Retail CSV at `path` (gzipped or plain) into the store behind `engine`.
 
     Everything is written in one transaction. Raises FileNotFoundError for a missing file (before
     touching the store) and AlreadyImported when any of its orders are stored already.
-    `max_lines` imports only the first data lines (samples, benchmarks).
+    `max_lines` imports only the first data lines (samples, benchmarks). `suppressed` names the
+    references (among those given) of customers who were erased: their invoices are skipped.
     """
     started = time.perf_counter()
     parsed = parse_online_retail(path, progress=progress, max_lines=max_lines)
+    if suppressed is not None:
+        parsed = _without_erased(parsed, suppressed)
     writer = _Writer(progress)
     with Session(engine) as session, session.begin():
         _refuse_if_imported(session, parsed.invoices)
@@ -188,6 +197,23 @@ def import_online_retail(
         customers_reused=customers_reused,
         products_reused=products_reused,
         status_events=status_events,
+    )
+
+
+def _without_erased(parsed: ParsedFile, suppressed: Callable[[Sequence[str]], set[str]]) -> ParsedFile:
+    """The file without the customers erased on request, and without their invoices."""
+    erased = {
+        ref.removeprefix(REF_PREFIX) for ref in suppressed([REF_PREFIX + c.ref for c in parsed.customers])
+    }
+    if not erased:
+        return parsed
+    kept = [invoice for invoice in parsed.invoices if invoice.customer_ref not in erased]
+    dropped_lines = sum(len(invoice.lines) for invoice in parsed.invoices) - sum(len(i.lines) for i in kept)
+    return replace(
+        parsed,
+        invoices=kept,
+        customers=[customer for customer in parsed.customers if customer.ref not in erased],
+        skipped={**parsed.skipped, "erased customer": dropped_lines},
     )
 
 

@@ -23,14 +23,30 @@ from crm.models.enums import (
 )
 from crm.models.orders import Device, Invoice, Order, OrderLine, OrderStatusEvent
 from crm.models.proactive import OutboxMessage, ProactiveDecision, ProactiveSwitch, Trigger
+from crm.models.staff import (
+    AuditEntry,
+    Availability,
+    CaseEvent,
+    CaseEventKind,
+    ChatRating,
+    StaffRole,
+    StaffSession,
+    StaffUser,
+    Suppression,
+)
 from crm.models.support import Review, SupportCase
 
 __all__ = [
+    "AuditEntry",
+    "Availability",
     "Base",
+    "CaseEvent",
+    "CaseEventKind",
     "CaseKind",
     "CaseStatus",
     "Channel",
     "ChannelIdentity",
+    "ChatRating",
     "CommunicationPreferences",
     "Consent",
     "ConsentPurpose",
@@ -58,7 +74,11 @@ __all__ = [
     "Product",
     "ProductKind",
     "Review",
+    "StaffRole",
+    "StaffSession",
+    "StaffUser",
     "SupportCase",
+    "Suppression",
     "Trigger",
     "TriggerStatus",
 ]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from crm.models import Channel, CommunicationPreferences, Consent, ConsentPurpose
+from crm.models import AuditEntry, Channel, CommunicationPreferences, Consent, ConsentPurpose, Customer
 
 
 class PreferenceRepository:
@@ -42,4 +44,25 @@ class ConsentRepository:
 
     def add(self, consent: Consent) -> None:
         # Never update: the history of decisions is the record.
+        before = self.in_force(consent.customer_id, consent.purpose).get(consent.channel)
         self._session.add(consent)
+        # Every consent change is audited here, whichever flow made it (chat, email link, console).
+        customer = self._session.get(Customer, consent.customer_id)
+        self._session.add(
+            AuditEntry(
+                at=consent.recorded_at,
+                actor=f"customer via {consent.source.value}",
+                action="consent.changed",
+                subject=f"customer:{customer.external_ref if customer else consent.customer_id}",
+                before=json.dumps(
+                    {"purpose": consent.purpose.value, "channel": consent.channel.value, "granted": before}
+                ),
+                after=json.dumps(
+                    {
+                        "purpose": consent.purpose.value,
+                        "channel": consent.channel.value,
+                        "granted": consent.granted,
+                    }
+                ),
+            )
+        )

@@ -16,7 +16,7 @@ from crm.uow import UnitOfWork
 
 # Minutes one agent needs per chat on average; with the agents on duty it gives the wait.
 HANDLING_MINUTES = 6
-# Until the console records who is on duty (available / away), assume this many.
+# A shop that has no agent accounts yet (the console unused): assume this many on duty.
 DEFAULT_AGENTS_AVAILABLE = 2
 _REASON_TOPICS = {
     HandoffReason.CUSTOMER_ASKED: "asked for a person",
@@ -65,7 +65,7 @@ def request_handoff(
     *,
     reason: HandoffReason,
     note: str = "",
-    agents_available: int = DEFAULT_AGENTS_AVAILABLE,
+    agents_available: int | None = None,
 ) -> QueueView:
     """Queues the conversation for a person; asking again joins the waiting case, never a second one.
 
@@ -102,7 +102,7 @@ def request_handoff(
 
 
 def queue_status(
-    uow: UnitOfWork, conversation_id: str, now: datetime, agents_available: int = DEFAULT_AGENTS_AVAILABLE
+    uow: UnitOfWork, conversation_id: str, now: datetime, agents_available: int | None = None
 ) -> QueueView | None:
     """Where this conversation's request for a person stands, or None when there is none."""
     with uow:
@@ -117,7 +117,7 @@ def add_details(uow: UnitOfWork, conversation_id: str, text: str, now: datetime)
         if case is None:
             return None
         case.description = appended(case.description, text, now)
-        view = _queue_view(uow, case, now, True, DEFAULT_AGENTS_AVAILABLE)
+        view = _queue_view(uow, case, now, True, None)
         uow.commit()
         return view
 
@@ -163,13 +163,20 @@ def release_case(uow: UnitOfWork, number: str, now: datetime, *, close: bool) ->
 
 
 def _queue_view(
-    uow: UnitOfWork, case: SupportCase, now: datetime, reused: bool, agents_available: int
+    uow: UnitOfWork, case: SupportCase, now: datetime, reused: bool, agents_available: int | None
 ) -> QueueView:
     wait = support_wait(now)
     if case.status is not CaseStatus.WAITING_AGENT:
         return QueueView(case.number, case.status, reused, None, None, wait)
     position = uow.cases.waiting_before(case) + 1
-    agents = max(1, agents_available)
+    if agents_available is None:
+        # The agents who set themselves available in the console; none on duty means no estimate.
+        on_duty = uow.staff.agents_on_duty()
+        agents_available = DEFAULT_AGENTS_AVAILABLE if on_duty is None else on_duty
     # Rounded up to whole handling slots: "about 6 minutes" for the first in line.
-    expected = -(-position // agents) * HANDLING_MINUTES if wait.open_now else None
+    expected = (
+        -(-position // agents_available) * HANDLING_MINUTES
+        if wait.open_now and agents_available > 0
+        else None
+    )
     return QueueView(case.number, case.status, reused, position, expected, wait)

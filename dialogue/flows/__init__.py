@@ -4,6 +4,7 @@ from dialogue.flows import (  # noqa: F401  (imported for their registrations)
     account,
     chitchat,
     complaints,
+    desk,
     devices,
     fallback,
     handoff,

@@ -97,6 +97,9 @@ def queue_text(conversation: Conversation, view: QueueView) -> str:
     place = f"You're number {view.position} in the queue"
     if view.wait.open_now and view.expected_minutes is not None:
         return f"{place}; a colleague should be with you in about {view.expected_minutes} minutes."
+    if view.wait.open_now:
+        # Open, but every agent set themselves away: no made-up estimate.
+        return f"{place}; no colleague is free just now, and the first one who is will answer here."
     opening = view.wait.next_opening
     when = ""
     if opening is not None:

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from crm.models import Product, ProductKind
 from crm.uow import UnitOfWork
-from proactive.predictors.base import Candidate, aware
+from proactive.predictors.base import Candidate, aware, day_text
 
 # How many intervals' worth of belief the product's typical rhythm carries.
 PRIOR_WEIGHT = 2.0
@@ -126,6 +126,7 @@ def _candidate(customer_id: int, product_id: int, name: str, found: Rhythm, as_o
             "days_since": (as_of - found.last_at).days,
             "usual_days": round(found.days_per_unit * found.last_quantity),
             "due_date": found.run_out_at.date().isoformat(),
+            "due_day": day_text(found.run_out_at.date()),
             "purchases": found.purchases,
         },
     )

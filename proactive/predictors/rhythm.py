@@ -17,7 +17,17 @@ The model, per pair:
 k, sigma and beta are fitted on a training period only (`fit_parameters`); the backtest
 (`bench/backtest.py`, docs/outcomes.md) measures the estimator against the baselines.
 
-Inputs and outputs are column arrays aligned by pair, so one call scores every pair of a shop.
+Inputs and outputs are column arrays aligned by pair, so one call scores every pair of a shop:
+
+    table = interval_table(pair_keys, purchase_days, quantities)    # one row per purchase event
+    prior = np.log(use_up_days_of_each_pair)  # catalogue days per unit (beta = 1), or product_priors()
+    found = estimate(table, prior, as_of_day, RhythmParameters(prior_weight=2, quantity_exponent=1))
+    usual_days = found.usual_interval_days           # the "filters last about 90 days" of a message
+    run_out_day = table.last_day + usual_days        # when the last purchase is used up: the reminder
+    next_buy_day = as_of_day + found.days_until      # when they will most likely buy (the backtest's target)
+
+The two differ for overdue pairs: the run-out date is in the past, while the most likely purchase
+day moves later the longer they wait (they may buy elsewhere, or have stock left).
 """
 
 from __future__ import annotations

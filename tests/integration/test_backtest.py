@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gzip
 import importlib.util
+import io
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import ModuleType
@@ -91,17 +94,30 @@ def write_shop(path: Path, customers: int = 150, seed: int = 3) -> None:
         writer.writerows(rows)
 
 
-def test_one_command_prints_the_table_and_writes_the_chart(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    data = tmp_path / "retail.csv.gz"
+@dataclass(frozen=True)
+class Run:
+    code: int
+    out: str
+    chart: Path
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
+    """One backtest of the synthetic shop, shared by the tests that read its output."""
+    folder = tmp_path_factory.mktemp("backtest")
+    data = folder / "retail.csv.gz"
     write_shop(data)
-    chart = tmp_path / "figures" / "backtest.svg"
-    code = _backtest().main(
-        ["--data", str(data), "--chart", str(chart), "--no-progress"], embedder=KeywordEmbedder()
-    )
-    assert code == 0
-    out = capsys.readouterr().out
+    chart = folder / "figures" / "backtest.svg"
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        code = _backtest().main(
+            ["--data", str(data), "--chart", str(chart), "--no-progress"], embedder=KeywordEmbedder()
+        )
+    return Run(code, printed.getvalue(), chart)
+
+
+def test_one_command_prints_the_table_and_writes_the_chart(run: Run) -> None:
+    assert run.code == 0
     for expected in (
         "shrunk rhythm (candidate)",
         "constant median interval",
@@ -112,8 +128,8 @@ def test_one_command_prints_the_table_and_writes_the_chart(
         "popularity",
         "| goal | result | reached |",
     ):
-        assert expected in out
-    svg = chart.read_text(encoding="utf-8")
+        assert expected in run.out
+    svg = run.chart.read_text(encoding="utf-8")
     assert svg.startswith("<svg") and svg.rstrip().endswith("</svg>") and svg.count("<rect") >= 10
 
 
@@ -123,23 +139,14 @@ def _values(out: str, backtest: str) -> dict[str, float]:
     return {row[2].strip(): float(row[4].split()[0]) for row in rows if row[4].split()[0][0].isdigit()}
 
 
-def test_the_candidates_see_what_was_built_into_the_shop(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_the_candidates_see_what_was_built_into_the_shop(run: Run) -> None:
     """Each customer buys a staple on their own rhythm (10-40 days) and explores one product family:
     a constant interval cannot know the rhythm, popularity cannot know the family."""
-    data = tmp_path / "retail.csv.gz"
-    write_shop(data)
-    code = _backtest().main(
-        ["--data", str(data), "--chart", str(tmp_path / "c.svg"), "--no-progress"], embedder=KeywordEmbedder()
-    )
-    assert code == 0
-    out = capsys.readouterr().out
-    timing = _values(out, "replenishment")
+    timing = _values(run.out, "replenishment")
     assert timing["shrunk rhythm (candidate)"] < 0.8 * timing["constant median interval"]
-    offers = _values(out, "offers")
+    offers = _values(run.out, "offers")
     assert offers["MiniLM taste + popularity (candidate)"] > offers["popularity"]
-    churn = _values(out, "churn")
+    churn = _values(run.out, "churn")
     assert churn["boosted trees (candidate)"] > 0.6
 
 

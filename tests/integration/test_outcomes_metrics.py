@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
@@ -168,3 +169,12 @@ def test_the_command_refuses_a_bad_date(capsys: pytest.CaptureFixture[str]) -> N
         main(["metrics", "--from", "January", "--to", "2026-04-01"])
     assert exit_.value.code == 2
     assert "is not a date" in capsys.readouterr().err
+
+
+def test_the_command_says_when_there_is_no_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'missing.db'}")
+    assert main(["metrics", "--from", "2026-01-01", "--to", "2026-04-01"]) == 2
+    assert "error:" in capsys.readouterr().err
+    assert not (tmp_path / "missing.db").exists()  # nothing created by asking

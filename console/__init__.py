@@ -1,0 +1,1 @@
+"""The console for the shop's staff: the agents' live handoff desk, marketers' pages, admin, data rights."""

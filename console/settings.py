@@ -1,0 +1,35 @@
+"""The console's own settings, read once from the environment (store and Rasa: `crm.settings`)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+
+from crm.services.data_rights import load_suppression_secret
+
+DEFAULT_PORT = 8090
+DEFAULT_UNANSWERED_MINUTES = 10
+
+
+@dataclass(frozen=True)
+class ConsoleSettings:
+    port: int = DEFAULT_PORT
+    # Set when the console is served over https (behind a TLS proxy): cookies get `Secure`.
+    https: bool = False
+    suppression_secret: str = ""
+    # A waiting chat nobody took within this long gets the honest word (and a call back offer).
+    unanswered_after: timedelta = timedelta(minutes=DEFAULT_UNANSWERED_MINUTES)
+
+
+def load_console_settings(environ: Mapping[str, str] | None = None) -> ConsoleSettings:
+    env = os.environ if environ is None else environ
+    return ConsoleSettings(
+        port=int(env.get("CONSOLE_PORT") or DEFAULT_PORT),
+        https=(env.get("CONSOLE_HTTPS") or "").lower() in ("1", "true", "yes"),
+        suppression_secret=load_suppression_secret(env),
+        unanswered_after=timedelta(
+            minutes=int(env.get("HANDOFF_UNANSWERED_MINUTES") or DEFAULT_UNANSWERED_MINUTES)
+        ),
+    )
