@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from crm.models import ConsentPurpose, Predictor, ProactiveSwitch, Trigger, TriggerStatus
@@ -261,3 +261,34 @@ def _row(row: Trigger, figures: dict[str, int]) -> TriggerRow:
         figures=figures,
         definition=_definition(row),
     )
+
+
+RESULTS_DAYS = 90
+
+
+@dataclass(frozen=True)
+class Results:
+    """A trigger's results over the last `RESULTS_DAYS`: the outcomes' table with its 95 % intervals,
+    and weekly conversion per arm (treated, holdout, control) for the chart."""
+
+    table: str
+    weeks: list[dict[str, Any]]
+
+
+def results(uow: UnitOfWork, log_url: str, trigger_id: int, now: datetime) -> Results:
+    from outcomes.results import conversion_series, format_results, trigger_results
+    from outcomes.store import open_outcomes
+
+    name = trigger(uow, trigger_id).name
+    start = now - timedelta(days=RESULTS_DAYS)
+    log = open_outcomes(log_url)
+    try:
+        found = trigger_results(uow, log, start, now, trigger=name)
+        series = conversion_series(log, start, now, trigger_id=trigger_id)
+    finally:
+        log.dispose()
+    weeks: dict[str, dict[str, Any]] = {}
+    for point in series:
+        week = weeks.setdefault(point.start.date().isoformat(), {"week": point.start.date().isoformat()})
+        week[point.arm] = round(100 * point.conversion, 1) if point.conversion is not None else None
+    return Results(format_results(found), list(weeks.values()))

@@ -133,7 +133,12 @@ def marketing_pages(console: Console, render: Render, posted: Posted) -> APIRout
                 shown = marketing.preview(console.store(), trigger_id, console.clock(), preview[:40] or None)
             except ValueError as error:  # a definition the engine cannot use
                 return trigger_page(who, row, row.definition, 400, error=str(error))
-        return trigger_page(who, row, row.definition, preview=shown, done=done[:80])
+        found = (
+            marketing.results(console.store(), console.settings.outcomes_url, trigger_id, console.clock())
+            if console.settings.outcomes_url
+            else None
+        )
+        return trigger_page(who, row, row.definition, preview=shown, done=done[:80], results=found)
 
     @pages.post("/marketing/triggers", include_in_schema=False)
     async def create_trigger_page(request: Request) -> Response:

@@ -5,6 +5,8 @@ an agent may not touch triggers."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,6 +14,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from crm.models import AuditEntry, ProactiveSwitch, StaffRole, Trigger, TriggerStatus
+from outcomes.store import exposures, open_outcomes, outcomes
 from tests.support.console import FakeChat, add_staff, console_client, log_in
 from tests.support.proactive_shop import NOW, proactive_shop
 
@@ -106,3 +109,32 @@ def test_an_agent_cannot_read_or_edit_triggers(shop: Engine) -> None:
     assert (
         agent.post("/api/kill-switch", json={"on": True}, headers={"X-CSRF-Token": csrf}).status_code == 403
     )
+
+
+def test_the_trigger_page_shows_results_against_holdout_and_control_by_week(
+    shop: Engine, tmp_path: Path
+) -> None:
+    log_url = f"sqlite:///{tmp_path / 'outcomes.db'}"
+    marketer = console_client(shop, FakeChat(), NOW, outcomes_url=log_url)
+    csrf = log_in(marketer, "marketer@demo")
+    body = {"name": "late parcels", "predictor": "delivery_risk", "category": "service",
+            "template": "Hi {first_name}, order {order} is late: sorry!"}  # fmt: skip
+    trigger_id = marketer.post("/api/triggers", json=body, headers={"X-CSRF-Token": csrf}).json()["id"]
+    log = open_outcomes(log_url)
+    with log.begin() as connection:
+        for n in range(40):
+            arm = ("treated", "holdout", "control")[n % 3]
+            key = f"k{n}"
+            at = NOW - timedelta(days=3 + n % 10)
+            connection.execute(
+                exposures.insert().values(key=key, trigger_id=trigger_id, customer_id=1000 + n, arm=arm,
+                                          subject="order:1", at=at)
+            )  # fmt: skip
+            if arm == "treated" or n % 6 == 0:
+                connection.execute(outcomes.insert().values(key=key, kind="converted", ref="", at=at))
+    log.dispose()
+    page = marketer.get(f"/marketing/triggers/{trigger_id}").text
+    table = re.search(r'<pre id="results">(.*?)</pre>', page, re.S)
+    assert table and "late parcels: treated 14, holdout 13, control 13 exposures" in table.group(1)
+    assert "treated - holdout" in table.group(1)
+    assert page.count('data-arm="treated"') >= 2  # at least two weeks in the chart

@@ -66,11 +66,13 @@ def settings_for(database_url: str) -> Settings:
     )
 
 
-def console_client(engine: Engine, chat: Any, now: datetime) -> TestClient:
+def console_client(
+    engine: Engine, chat: Any, now: datetime, *, outcomes_url: str | None = None
+) -> TestClient:
     url = engine.url.render_as_string(hide_password=False)
     app = create_app(
         settings_for(url),
-        ConsoleSettings(suppression_secret=SECRET),
+        ConsoleSettings(suppression_secret=SECRET, outcomes_url=outcomes_url),
         chat=chat,
         store=lambda: UnitOfWork.for_engine(engine),
         clock=lambda: now,
