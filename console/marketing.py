@@ -5,15 +5,18 @@ size and a sample, activating and pausing, and the kill switch. Every change is 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from crm.models import ConsentPurpose, Predictor, ProactiveSwitch, Trigger, TriggerStatus
+from crm.models import Channel, ConsentPurpose, Predictor, ProactiveSwitch, Trigger, TriggerStatus
 from crm.services.audit import audit
 from crm.uow import UnitOfWork
+from proactive.channels import ChannelSender
 from proactive.facts import KILL_SWITCH
 from proactive.planner import find_candidates
+from proactive.sample_send import send_sample
 from proactive.triggers import TriggerError, check_template, parse_audience, parse_channels, render, spec_of
 
 SAMPLE_SIZE = 5
@@ -206,6 +209,34 @@ def preview(uow: UnitOfWork, trigger_id: int, now: datetime, customer_ref: str |
                 found, len(kept), sample, person.external_ref if person else None, None, str(error)
             )
         return Preview(found, len(kept), sample, person.external_ref if person else None, text)
+
+
+def test_send(
+    store: Callable[[], UnitOfWork],
+    senders: Callable[[], Mapping[Channel, ChannelSender]],
+    trigger_id: int,
+    target: str,
+    customer_ref: str,
+    now: datetime,
+) -> str:
+    """Sends the trigger's message, rendered for `customer_ref` (who must be in its audience now),
+    to a chosen chat or address (`telegram:<chat>`, `web:<ref>`, `email:<address>`), marked as a
+    test and kept out of the outbox's statistics. Returns what happened, in words."""
+    with store() as uow:
+        row = uow.triggers.by_id(trigger_id)
+        if row is None:
+            raise UnknownTriggerId(trigger_id)
+        spec, name = spec_of(row), row.name
+        customer = uow.customers.by_ref(customer_ref.strip())
+        if customer is None:
+            raise TriggerError(f"no customer {customer_ref}")
+        _, kept = find_candidates(uow, spec, now)
+        chosen = next((c for c in kept if c.customer_id == customer.id), None)
+        if chosen is None:
+            raise TriggerError(f"{customer_ref} is not in this trigger's audience now: preview shows who is")
+        facts = {key: str(value) for key, value in chosen.facts.items() if value is not None}
+    result = send_sample(store, senders(), name, target.strip(), customer_ref.strip(), facts, now)
+    return f"{result.status.value}{': ' + result.detail if result.detail else ''}"
 
 
 def _values(form: TriggerForm) -> dict[str, Any]:

@@ -179,6 +179,25 @@ def marketing_pages(console: Console, render: Render, posted: Posted) -> APIRout
             return trigger_page(who, row, row.definition, 400, error=str(error))
         return RedirectResponse(f"/marketing?done={status.value}", status_code=303)
 
+    @pages.post("/marketing/triggers/{trigger_id}/test-send", include_in_schema=False)
+    async def test_send_page(
+        request: Request, trigger_id: Annotated[int, FastPath(ge=1, le=2_147_483_647)]
+    ) -> Response:
+        who, fields = await posted(request, MARKETING)
+        row = marketing.trigger(console.store(), trigger_id)
+        try:
+            sent = marketing.test_send(
+                console.store,
+                console.senders,
+                trigger_id,
+                fields.get("to", ""),
+                fields.get("customer", ""),
+                console.clock(),
+            )
+        except ValueError as error:
+            return trigger_page(who, row, row.definition, 400, error=f"test send: {error}")
+        return trigger_page(who, row, row.definition, sent=sent)
+
     @pages.post("/marketing/kill-switch", include_in_schema=False)
     async def kill_switch_page(request: Request) -> Response:
         who, fields = await posted(request, MARKETING)
