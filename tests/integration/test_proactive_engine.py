@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -39,6 +40,9 @@ from tests.support.live import E2E_CUSTOMERS, E2E_NOW
 from tests.support.proactive_shop import NOW, TODAY, ShopIds, consent, proactive_shop
 from tests.support.shops import add_history_order
 from tests.support.situations import add_situations
+
+# Anna's capsules: every 28 days, last 28 days ago, shrunk toward 25 (see the first test).
+ANNA_RUNS_OUT = NOW - timedelta(days=28 - math.sqrt(28 * 25))
 
 NO_CONTROL = PolicySettings(weekly_cap=3, control_percent=0)
 
@@ -77,23 +81,19 @@ def _rows(engine: Engine) -> dict[str, int]:
 def test_replenishment_dates_from_the_customers_own_rhythm(store: Engine, shop: ShopIds) -> None:
     with _uow(store) as uow:
         found = {c.customer_id: c for c in replenishment.candidates(uow, NOW, horizon_days=3)}
-    # Anna: every 28 days (two intervals), shrunk toward 25: (2 x 28 + 2 x 25) / 4 = 26.5 days.
+    # Anna: every 28 days (two intervals), shrunk toward 25 with weight 1/2 on the log scale (the
+    # backtested estimator): sqrt(28 x 25) = 26.46 days, so she ran out 1.54 days ago.
     # Ben: one purchase of two packs: the product's 2 x 25 days. Cancelled and returned orders
     # since then count for nothing; Carla runs out in 5 days; Dana's only order was returned.
     assert set(found) == {shop.anna, shop.ben}
-    assert found[shop.anna].due_at == NOW - timedelta(days=1.5)
+    assert abs(found[shop.anna].due_at - ANNA_RUNS_OUT) < timedelta(seconds=1)
     assert found[shop.ben].due_at == NOW + timedelta(days=2)
     assert found[shop.anna].subject == f"product:{shop.capsules}"
     assert found[shop.anna].facts | {"product_id": 0} == {
-        "product_id": 0,
-        "product": "Barista espresso capsules, 50 pack",
-        "quantity": 1,
-        "days_since": 28,
-        "usual_days": 26,
-        "due_date": (NOW - timedelta(days=1.5)).date().isoformat(),
-        "purchases": 3,
-        "due_day": "Thursday 19 November",
-    }
+        "product_id": 0, "product": "Barista espresso capsules, 50 pack", "quantity": 1, "days_since": 28,
+        "usual_days": 26, "due_date": ANNA_RUNS_OUT.date().isoformat(), "purchases": 3,
+        "due_day": "Wednesday 18 November",
+    }  # fmt: skip
     assert found[shop.anna].confidence > found[shop.ben].confidence
     with _uow(store) as uow:
         later = {c.customer_id for c in replenishment.candidates(uow, NOW, horizon_days=5)}
@@ -139,7 +139,7 @@ def test_planning_writes_rows_and_decisions_once(engine: Engine) -> None:
         ).all()
     assert sorted(m.key for m in messages) == sorted(
         [
-            f"consumable-refill:{shop.anna}:product:{shop.capsules}:{(NOW - timedelta(days=1.5)).date()}",
+            f"consumable-refill:{shop.anna}:product:{shop.capsules}:{ANNA_RUNS_OUT.date()}",
             f"late-delivery-apology:{shop.anna}:order:3000010:{TODAY - timedelta(days=1)}",
             f"service-due:{shop.anna}:device:CM100A:{TODAY + timedelta(days=2)}",
             f"service-due:{shop.dana}:device:CM100D:{TODAY}",
