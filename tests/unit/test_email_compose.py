@@ -14,7 +14,7 @@ NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 def sender() -> EmailSender:
     return EmailSender(
-        lambda: pytest.fail("composing needs no store"),  # type: ignore[arg-type, return-value]
+        lambda: pytest.fail("composing needs no store"),
         lambda: NOW,
         host="127.0.0.1",
         port=1,
