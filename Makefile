@@ -1,5 +1,5 @@
 # Two commands a newcomer needs: `make run` and `make test`. Both set up what is missing first.
-.PHONY: setup run services test lint train bench backtest lock clean
+.PHONY: setup run services test lint train bench backtest simulate lock clean
 
 PY := .venv/bin/python
 
@@ -28,6 +28,10 @@ bench: setup
 # Replenishment, churn and offers backtested on the real Online Retail data (docs/outcomes.md).
 backtest: setup
 	@$(PY) bench/backtest.py
+
+# The demo shop for simulated months with the engine on: uplift recovered, harm paused (docs/outcomes.md).
+simulate: setup
+	@$(PY) -m outcomes simulate
 
 # Re-resolve both lock files from requirements/*.in (needs the package registries).
 lock:

@@ -9,12 +9,20 @@ Every simulated user is an identified demo customer (a signed chat token, as the
 in a fresh conversation of 14 turns answered from the store. Each run measures one user and
 `--users` concurrent users on both bots, alternating which bot goes first; the report gives each
 run's p95 ratio (assistant / starter) and the median over the runs.
+
+    .venv/bin/python bench/latency.py --outcomes [--runs 1] [--port-base 6000]
+
+measures the outcome log's cost instead (docs/outcomes.md): the assistant alone, then with the
+outcome collector (`python -m outcomes collect --every 1`, reading the tracker store read-only
+once a second, 600 times as often as the scheduler does) running beside it, alternating; the
+report gives the p95 ratio with / without.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import subprocess
 import sys
@@ -127,7 +135,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--sequential", type=int, default=3, help="conversations one after another, one user")
+    parser.add_argument(
+        "--outcomes", action="store_true", help="with / without the outcome collector instead"
+    )
+    parser.add_argument("--port-base", type=int, default=5100, help="ports used: base+5, +55, +56, +105")
     args = parser.parse_args()
+    base = args.port_base
 
     work = Path(tempfile.mkdtemp(prefix="bench-latency-"))
     database_url = f"sqlite:///{work / 'crm.db'}"
@@ -140,9 +153,9 @@ def main() -> None:
         database_url=database_url,
         tracker_store_url=f"sqlite:///{work / 'tracker.db'}",
         rasa_host="127.0.0.1",
-        rasa_port=5105,
-        action_port=5155,
-        nlu_port=5156,
+        rasa_port=base + 5,
+        action_port=base + 55,
+        nlu_port=base + 56,
         rasa_auth_token="bench",
         chat_token_secret="bench-chat-token-secret-for-latency-runs",
     )
@@ -150,10 +163,13 @@ def main() -> None:
     assistant = start_system(settings, "bench", lambda: model, echo=False, log_dir=work)
     starter: ManagedProcess | None = None
     try:
-        starter = start_starter_bot(work / "starter", 5205)
+        if args.outcomes:
+            measure_outcomes(args, work, settings, now)
+            return
+        starter = start_starter_bot(work / "starter", base + 105)
         urls = {
             "assistant": f"{settings.rasa_url}/webhooks/rest/webhook",
-            "starter bot": "http://127.0.0.1:5205/webhooks/rest/webhook",
+            "starter bot": f"http://127.0.0.1:{base + 105}/webhooks/rest/webhook",
         }
         customers = iter(range(2, 2000))
         secret = settings.chat_token_secret or ""
@@ -186,6 +202,59 @@ def main() -> None:
         if starter is not None:
             starter.stop()
         assistant.stop()
+
+
+def measure_outcomes(args: argparse.Namespace, work: Path, settings: Settings, now: datetime) -> None:
+    """The assistant's latency without and with the outcome collector beside it."""
+    url = f"{settings.rasa_url}/webhooks/rest/webhook"
+    secret = settings.chat_token_secret or ""
+    customers = iter(range(2, 2000))
+
+    def users(count: int, run: int, label: str) -> list[User]:
+        return [
+            User(f"{label}{run}-{n}", mint(f"C{n:05d}", secret, now))
+            for n in (next(customers) for _ in range(count))
+        ]
+
+    env = {
+        **os.environ,
+        "DATABASE_URL": settings.database_url,
+        "RASA_TRACKER_STORE_URL": settings.tracker_store_url,
+        "OUTCOMES_DATABASE_URL": f"sqlite:///{work / 'outcomes.db'}",
+    }
+    asyncio.run(measure(url, [User("warm-up", None)]))
+    ratios: dict[str, list[float]] = {"1 user": [], f"{args.users} users": []}
+    for run in range(args.runs):
+        results: dict[str, dict[str, Figures]] = {"without": {}, "with": {}}
+        order = ["without", "with"] if run % 2 == 0 else ["with", "without"]
+        for mode in order:
+            collector = None
+            if mode == "with":
+                command = [sys.executable, "-m", "outcomes", "collect", "--every", "1"]
+                log = (work / "collector.log").open("a")
+                collector = subprocess.Popen(command, env=env, cwd=PROJECT_ROOT, stdout=log, stderr=log)
+                time.sleep(3)  # its imports, its first pass
+            try:
+                sequential = [asyncio.run(measure(url, users(1, run, mode))) for _ in range(args.sequential)]
+                results[mode]["1 user"] = merge(sequential)
+                results[mode][f"{args.users} users"] = asyncio.run(measure(url, users(args.users, run, mode)))
+            finally:
+                if collector is not None:
+                    collector.terminate()
+                    collector.wait(timeout=30)
+        print(f"\nrun {run + 1}: assistant without / with the outcome collector (p50, p95 ms)")
+        for load in ratios:
+            a, b = results["without"][load], results["with"][load]
+            ratios[load].append(b.p95_ms / a.p95_ms)
+            print(
+                f"  {load:<10} without {a.p50_ms:.0f} / {a.p95_ms:.0f}   with {b.p50_ms:.0f} / {b.p95_ms:.0f}"
+                f"   p95 ratio {b.p95_ms / a.p95_ms:.2f}"
+            )
+    print("\np95 ratio with / without the outcome collector, median over runs")
+    for load, values in ratios.items():
+        print(
+            f"  {load:<10} {', '.join(f'{v:.2f}' for v in values)}   median {statistics.median(values):.2f}"
+        )
 
 
 def merge(parts: Sequence[Figures]) -> Figures:

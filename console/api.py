@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Header, Path, Request
 from pydantic import BaseModel, Field, StringConstraints
 
 from console.context import Console
@@ -17,6 +17,8 @@ from crm.services.audit import audit, recent_audit
 
 CsrfHeader = Annotated[str | None, Header(alias="X-CSRF-Token")]
 Number = Annotated[str, Field(max_length=40)]
+# Row ids as the databases store them (a larger number is a 422, not an overflow in the driver).
+RowId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 
 class Me(BaseModel):
@@ -232,7 +234,9 @@ def api_router(console: Console) -> APIRouter:
         return _staff(view)
 
     @api.post("/staff/{user_id}", response_model=StaffOut, tags=["admin"])
-    def staff_change(request: Request, user_id: int, body: StaffChange, csrf: CsrfHeader = None) -> StaffOut:
+    def staff_change(
+        request: Request, user_id: RowId, body: StaffChange, csrf: CsrfHeader = None
+    ) -> StaffOut:
         who = posting(request, ADMIN, csrf)
         if user_id == who.user.id and (body.active is False or body.role not in (None, StaffRole.ADMIN)):
             raise staff.StaffError("an admin cannot lock themselves out")

@@ -6,20 +6,24 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import parse_qs, quote
 
 from fastapi import FastAPI, Request
+from fastapi import Path as FastPath
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
+from console import marketing
 from console.api import api_router
 from console.chat import ChatError, RasaChat
 from console.context import Chat, ChatUnavailable, Console
-from console.security import ADMIN, DESK, MARKETING, Forbidden, Guard, LoginThrottle, NotLoggedIn, Staff
+from console.marketing_api import marketing_router
+from console.marketing_pages import marketing_pages
+from console.security import ADMIN, DESK, Forbidden, Guard, LoginThrottle, NotLoggedIn, Staff
 from console.settings import ConsoleSettings
 from crm.db import make_engine
 from crm.models import Availability, StaffRole
@@ -86,6 +90,7 @@ def create_app(
     app.add_middleware(_Headers)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api_router(console))
+    app.include_router(marketing_router(console))
     guard = console.guard
 
     def render(template: str, who: Staff | None, status: int = 200, **values: Any) -> HTMLResponse:
@@ -126,6 +131,10 @@ def create_app(
     @app.exception_handler(data_rights.UnknownCustomerRef)
     async def unknown_customer(request: Request, error: data_rights.UnknownCustomerRef) -> Response:
         return JSONResponse({"detail": f"no customer {error}"}, status_code=404)
+
+    @app.exception_handler(marketing.UnknownTriggerId)
+    async def unknown_trigger(request: Request, error: marketing.UnknownTriggerId) -> Response:
+        return JSONResponse({"detail": f"no trigger {error}"}, status_code=404)
 
     @app.exception_handler(StaffError)
     async def staff_error(request: Request, error: StaffError) -> Response:
@@ -220,11 +229,7 @@ def create_app(
         ]
         return render("case.html", who, number=found.number, colleagues=colleagues)
 
-    # --- marketing (the engine's pages come with the proactive engine) -----------------------------
-    @app.get("/marketing", include_in_schema=False)
-    def marketing_page(request: Request) -> Response:
-        who = guard.require(request, MARKETING)
-        return render("marketing.html", who)
+    app.include_router(marketing_pages(console, render, posted))
 
     # --- admin ---------------------------------------------------------------------------------
     @app.get("/admin", include_in_schema=False)
@@ -257,7 +262,9 @@ def create_app(
         return RedirectResponse("/admin?done=created", status_code=303)
 
     @app.post("/admin/users/{user_id}", include_in_schema=False)
-    async def admin_change_user(request: Request, user_id: int) -> Response:
+    async def admin_change_user(
+        request: Request, user_id: Annotated[int, FastPath(ge=1, le=2_147_483_647)]
+    ) -> Response:
         who, fields = await posted(request, ADMIN)
         try:
             role = StaffRole(fields["role"]) if fields.get("role") else None

@@ -18,6 +18,7 @@ from crm.repositories import (
     CustomerRepository,
     DeskRepository,
     DeviceRepository,
+    MarketingRepository,
     OrderRepository,
     OutboxRepository,
     PersonalDataRepository,
@@ -54,6 +55,7 @@ class UnitOfWork:
     desk: DeskRepository
     audit: AuditRepository
     personal_data: PersonalDataRepository
+    marketing: MarketingRepository
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
@@ -80,6 +82,7 @@ class UnitOfWork:
         self.desk = DeskRepository(self.session)
         self.audit = AuditRepository(self.session)
         self.personal_data = PersonalDataRepository(self.session)
+        self.marketing = MarketingRepository(self.session)
         return self
 
     def __exit__(
@@ -97,3 +100,11 @@ class UnitOfWork:
 
     def commit(self) -> None:
         self.session.commit()
+
+    def flush(self) -> None:
+        """Sends pending changes (new rows get their ids) without ending the transaction."""
+        self.session.flush()
+
+    def refresh(self, row: object) -> None:
+        """Reads `row` again (after an UPDATE that went around it)."""
+        self.session.refresh(row)

@@ -1,4 +1,4 @@
-"""`python -m outcomes metrics --from 2026-01-01 --to 2026-04-01`: the study's five metrics for a period."""
+"""`python -m outcomes metrics/results/collect/simulate`: see outcomes/cli.py and docs/outcomes.md."""
 
 from __future__ import annotations
 

@@ -3,9 +3,8 @@
 The definitions are issue 10's, used everywhere (engine, console, tests):
 
 - *Active customer* at a moment d: at least one order placed in [d - 365 days, d).
-- *Satisfaction level*: ratings of 4-5 / all ratings (1-5) in the period. The store keeps no
-  satisfaction ratings yet (no CSAT table), so it is reported as "no ratings" (None), never
-  approximated from something else.
+- *Satisfaction level*: ratings of 4-5 / all ratings (1-5) in the period: the customers' ratings
+  of their chats (`chat_ratings`, asked when an agent closes one) and their reviews, together.
 - *Retention rate*: (active customers at the period's end - new customers in the period) /
   active customers at the period's start. A new customer is one whose first order falls in the
   period.
@@ -28,7 +27,7 @@ from decimal import Decimal
 from sqlalchemy import and_, distinct, func, select
 from sqlalchemy.orm import Session
 
-from crm.models import CaseKind, Order, OrderLine, OrderStatus, Review, SupportCase
+from crm.models import CaseKind, ChatRating, Order, OrderLine, OrderStatus, Review, SupportCase
 from crm.uow import UnitOfWork
 
 ACTIVE_WINDOW = timedelta(days=365)
@@ -115,8 +114,16 @@ def new_customers(session: Session, start: datetime, end: datetime) -> int:
 
 
 def satisfaction(session: Session, start: datetime, end: datetime) -> Metric:
-    # Satisfaction ratings (CSAT after a conversation) are not stored yet: say so, invent nothing.
-    return Metric("satisfaction level", None, None, note="no ratings stored")
+    chats = and_(ChatRating.rated_at >= start, ChatRating.rated_at < end)
+    reviews = and_(Review.created_at >= start, Review.created_at < end)
+    total = (session.scalar(select(func.count(ChatRating.id)).where(chats)) or 0) + (
+        session.scalar(select(func.count(Review.id)).where(reviews)) or 0
+    )
+    positive = (
+        session.scalar(select(func.count(ChatRating.id)).where(chats, ChatRating.rating >= POSITIVE_RATING))
+        or 0
+    ) + (session.scalar(select(func.count(Review.id)).where(reviews, Review.rating >= POSITIVE_RATING)) or 0)
+    return Metric("satisfaction level", positive, total, note="chat ratings and reviews")
 
 
 def retention(session: Session, start: datetime, end: datetime) -> Metric:

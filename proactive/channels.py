@@ -11,7 +11,7 @@ from typing import Any, Protocol
 from crm.models import Channel
 from crm.services.channel_links import reachable_chat
 from crm.uow import UnitOfWork
-from outreach.rasa_api import RasaApi, RasaApiError
+from outreach.rasa_api import RasaApi
 from outreach.send import Outreach, SendResult
 
 
@@ -70,11 +70,8 @@ class ChatSender:
         return self._outreach.send(message.customer_id, channel, message.intent, message.context, message.key)
 
     def already_delivered(self, message: Outgoing, address: str) -> bool | None:
-        try:
-            tracker = self._rasa.tracker(address)
-        except RasaApiError:
-            return None
-        return external_event_with_key(tracker, message.key)
+        # Rasa unreachable raises (RasaApiError): the pump retries later rather than send blind.
+        return external_event_with_key(self._rasa.tracker(address), message.key)
 
 
 def external_event_with_key(tracker: Mapping[str, Any], key: str) -> bool:

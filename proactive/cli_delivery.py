@@ -73,6 +73,15 @@ def register(commands: Any) -> None:
     test_send.set_defaults(run=run_test_send)
 
 
+def configure_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    # httpx logs every request's URL at INFO, and Rasa's API takes its token in the query string.
+    for noisy in ("httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    # APScheduler logs every run of every job (the housekeeping runs each minute); ours say what was done.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
 def load_gate(spec: str) -> SendGate:
     module_name, _, attribute = spec.partition(":")
     if not module_name or not attribute:
@@ -99,7 +108,7 @@ def senders(store: Any, settings: Any) -> dict[Channel, ChannelSender]:
 
 
 def run_pump(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    configure_logging()
     if args.batch <= 0 or args.lease_seconds <= 0 or args.backoff_seconds <= 0:
         print("--batch, --lease-seconds and --backoff-seconds must be positive", file=sys.stderr)
         return 2
@@ -149,7 +158,7 @@ def run_scheduler(args: argparse.Namespace) -> int:
     from proactive.leader import leadership_for
     from proactive.scheduler import lead
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    configure_logging()
     settings = load_settings()
     engine = make_engine(settings.database_url)
     leadership, lock_engine = leadership_for(settings.database_url)

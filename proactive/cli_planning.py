@@ -6,6 +6,8 @@ Exit codes: 0 done, 2 bad input or a store that cannot be used (one line on stde
 from __future__ import annotations
 
 import argparse
+import getpass
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,6 +18,7 @@ from sqlalchemy import func, select
 
 from crm.db import StoreError, make_engine
 from crm.models import OutboxMessage, ProactiveSwitch, TriggerStatus
+from crm.services.audit import audit
 from crm.settings import Settings, load_settings
 from crm.uow import UnitOfWork
 from proactive.facts import KILL_SWITCH
@@ -46,9 +49,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     kill.add_argument("state", choices=("on", "off"))
     activate = add("activate", _activate, "activate a trigger (its definition is checked first)")
     activate.add_argument("name")
+    activate.add_argument("--by", default=None, help="who resumes it, for the audit log (default: $USER)")
     pause = add("pause", _pause, "pause a trigger, saying why")
     pause.add_argument("name")
     pause.add_argument("--reason", required=True, help="shown in the trigger list")
+    pause.add_argument("--by", default=None, help="who pauses it, for the audit log (default: $USER)")
 
 
 def _triggers(args: argparse.Namespace) -> int:
@@ -120,21 +125,35 @@ def _kill_switch(args: argparse.Namespace) -> int:
 
 
 def _activate(args: argparse.Namespace) -> int:
-    return _set_status(args.name, TriggerStatus.ACTIVE, None)
+    return _set_status(args.name, TriggerStatus.ACTIVE, None, args.by)
 
 
 def _pause(args: argparse.Namespace) -> int:
-    return _set_status(args.name, TriggerStatus.PAUSED, args.reason)
+    return _set_status(args.name, TriggerStatus.PAUSED, args.reason, args.by)
 
 
-def _set_status(name: str, status: TriggerStatus, reason: str | None) -> int:
+def _set_status(name: str, status: TriggerStatus, reason: str | None, by: str | None) -> int:
+    # Who did it goes to the audit log: resuming an automatically paused trigger is a decision.
+    actor = f"cli:{by or os.environ.get('USER') or getpass.getuser()}"
     with _store() as (uow, settings), uow:
         trigger = uow.triggers.by_name(name)
         if trigger is None:
             raise UnknownTrigger(name)
         if status is TriggerStatus.ACTIVE:
             spec_of(trigger)  # a broken definition is refused before it runs
-        trigger.status, trigger.status_reason, trigger.updated_at = status, reason, settings.now()
+        before = {"status": trigger.status.value, "reason": trigger.status_reason}
+        now = settings.now()
+        trigger.status, trigger.status_reason, trigger.updated_at = status, reason, now
+        action = "trigger.resume" if status is TriggerStatus.ACTIVE else "trigger.pause"
+        audit(
+            uow,
+            actor,
+            action,
+            f"trigger:{trigger.id}",
+            before,
+            {"status": status.value, "reason": reason},
+            now,
+        )
         uow.commit()
     print(f"{name} is {status.value}")
     return 0

@@ -228,7 +228,12 @@ def _outbox(
     )
     contacts: dict[int, list[Contact]] = {}
     for cid, key, subject, trigger_id, category, state, sent_at, not_before, _ in rows:
-        moment = aware(sent_at) if sent_at is not None else min(aware(not_before), as_of)
+        if sent_at is not None:
+            moment = aware(sent_at)
+        elif state is OutboxState.SENDING:
+            moment = as_of  # going out now, whenever it was due
+        else:
+            moment = min(aware(not_before), as_of)
         if state is OutboxState.SENT and sent_at is not None and aware(sent_at) > as_of:
             continue  # sent after the snapshot's instant
         contacts.setdefault(cid, []).append(

@@ -15,25 +15,24 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from crm.models import (
-    Customer,
-    Order,
     OutboxMessage,
     OutboxState,
     Predictor,
     ProactiveDecision,
-    Product,
     TriggerStatus,
 )
 from crm.uow import UnitOfWork
+from proactive.audience import in_audience
 from proactive.facts import LIVE_STATES, Contact, CustomerFacts, load_facts
 from proactive.policy import PolicySettings, Reason, decide, policy_settings
 from proactive.predictors import delivery_risk, maintenance, replenishment
-from proactive.predictors.base import Candidate, chunks
+from proactive.predictors.base import Candidate
 from proactive.timing import next_allowed
-from proactive.triggers import Audience, TriggerError, TriggerSpec, render, spec_of
+from proactive.triggers import TriggerError, TriggerSpec, render, spec_of
 from proactive.verdict import Verdict
 
 PredictorFunction = Callable[..., list[Candidate]]
@@ -79,54 +78,26 @@ def find_candidates(uow: UnitOfWork, trigger: TriggerSpec, as_of: datetime) -> t
     return len(found), in_audience(uow, trigger.audience, found)
 
 
-def in_audience(uow: UnitOfWork, audience: Audience, candidates: list[Candidate]) -> list[Candidate]:
-    """The candidates the audience filter keeps, read in bulk."""
-    kept = [c for c in candidates if c.confidence >= audience.min_confidence]
-    if audience.product_ids:
-        kept = [c for c in kept if c.facts.get("product_id") in audience.product_ids]
-    if audience.needs_products:
-        ids = sorted({int(c.facts["product_id"]) for c in kept if c.facts.get("product_id") is not None})
-        products = {
-            pid: (kind, category)
-            for part in chunks(ids)
-            for pid, kind, category in uow.session.execute(
-                select(Product.id, Product.kind, Product.category).where(Product.id.in_(part))
-            )
-        }
-
-        def fits(candidate: Candidate) -> bool:
-            kind, category = products.get(candidate.facts.get("product_id") or -1, (None, None))
-            return (not audience.kinds or kind in audience.kinds) and (
-                not audience.categories or category in audience.categories
-            )
-
-        kept = [c for c in kept if fits(c)]
-    if audience.countries or audience.customer_refs or audience.time_zones:
-        people = _people(uow, sorted({c.customer_id for c in kept}))
-        kept = [
-            c
-            for c in kept
-            if c.customer_id in people
-            and (not audience.countries or people[c.customer_id][1] in audience.countries)
-            and (not audience.customer_refs or people[c.customer_id][0] in audience.customer_refs)
-            and (not audience.time_zones or people[c.customer_id][2] in audience.time_zones)
-        ]
-    if audience.min_orders:
-        counts = _order_counts(uow, sorted({c.customer_id for c in kept}))
-        kept = [c for c in kept if counts.get(c.customer_id, 0) >= audience.min_orders]
-    return kept
-
-
 def plan_trigger(
     uow: UnitOfWork, name: str, now: datetime, settings: PolicySettings | None = None
 ) -> PlanSummary:
     """Runs one scoring pass of the trigger `name` at `now` and commits its rows.
+
+    A pass that collides with another one (a command-line `score` while the scheduler runs)
+    loses on the unique key, rolls back and runs again: the second run finds the other's rows.
 
     Raises:
         UnknownTrigger: no trigger has that name.
         TriggerError: its definition is broken (the message says what to fix).
     """
     settings = settings or policy_settings()
+    try:
+        return _plan_trigger(uow, name, now, settings)
+    except IntegrityError:
+        return _plan_trigger(uow, name, now, settings)
+
+
+def _plan_trigger(uow: UnitOfWork, name: str, now: datetime, settings: PolicySettings) -> PlanSummary:
     with uow:
         row = uow.triggers.by_name(name)
         if row is None:
@@ -328,28 +299,3 @@ def _last_plan_reasons(uow: UnitOfWork, keys: list[str]) -> dict[str, str]:
             if key is not None:
                 reasons[key] = reason
     return reasons
-
-
-def _people(uow: UnitOfWork, ids: list[int]) -> dict[int, tuple[str, str, str]]:
-    return {
-        cid: (ref, country, tz)
-        for part in chunks(ids)
-        for cid, ref, country, tz in uow.session.execute(
-            select(Customer.id, Customer.external_ref, Customer.country, Customer.time_zone).where(
-                Customer.id.in_(part)
-            )
-        )
-    }
-
-
-def _order_counts(uow: UnitOfWork, ids: list[int]) -> dict[int, int]:
-    counts: dict[int, int] = {}
-    for part in chunks(ids):
-        for cid, count in uow.session.execute(
-            select(Order.customer_id, func.count())
-            .where(Order.customer_id.in_(part))
-            .group_by(Order.customer_id)
-        ):
-            if cid is not None:
-                counts[cid] = count
-    return counts

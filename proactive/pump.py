@@ -128,13 +128,27 @@ class Pump:
             row = uow.outbox.by_id(claimed.id)
             if row is None or row.state is not OutboxState.SENDING or row.lease_owner != self.owner:
                 return "lost_lease"
-            message = Outgoing.of(row.id, row.key, row.customer_id, row.intent, row.context)
             noted, address, attempts = row.channel, row.conversation_id, row.attempts
+            try:
+                message = Outgoing.of(row.id, row.key, row.customer_id, row.intent, row.context)
+            except ValueError as error:
+                broken = str(error)
+            else:
+                broken = ""
+        if broken:  # retrying cannot mend it: failed at once, with what is wrong
+            outbox.fail(self.store(), claimed.id, self.owner, broken)
+            return "failed"
         # An earlier attempt got as far as the channel (a pump died after the send, or the send
         # failed ambiguously): ask the channel before sending again.
-        if noted is not None and address and self._already_delivered(message, noted, address):
-            outbox.mark_sent(self.store(), message.id, self.owner, now, noted, address)
-            return "found_delivered"
+        if noted is not None and address:
+            found = self._already_delivered(message, noted, address)
+            if found:
+                outbox.mark_sent(self.store(), message.id, self.owner, now, noted, address)
+                return "found_delivered"
+            if found is None:  # email: SMTP cannot be asked (see proactive.email)
+                log.warning(
+                    "row %s may have gone out on %s before a crash: sending again", message.key, noted.value
+                )
         if attempts > self.backoff.max_attempts:
             outbox.fail(self.store(), message.id, self.owner, f"gave up after {attempts - 1} attempts")
             return "failed"
@@ -167,7 +181,11 @@ class Pump:
         # Written before the send: a pump that recovers this row knows where to look for it.
         if not outbox.note_channel(self.store(), message.id, self.owner, channel, address):
             return "lost_lease"
-        result = sender.send(message, channel)
+        try:
+            result = sender.send(message, channel)
+        except ValueError as error:  # the message itself is unusable (no text): no retry mends it
+            outbox.fail(self.store(), message.id, self.owner, str(error))
+            return "failed"
         if self.crash_at is CrashPoint.AFTER_SEND:
             self.crash()
         return self._record(message, channel, address, result)

@@ -21,6 +21,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from crm.services.conversations import PROACTIVE_ANSWERABLE_FOR
 from crm.uow import UnitOfWork
+from outcomes.jobs import outcome_job
 from proactive import outbox
 from proactive.leader import Leadership
 from proactive.planner import plan_trigger
@@ -57,11 +58,15 @@ def register_jobs(
     triggers: Sequence[TriggerSchedule],
     score: Callable[[int], object],
     housekeeping: Sequence[Housekeeping] = (),
+    *,
+    first_run: datetime | None = None,
 ) -> set[str]:
     """Makes the scheduler's jobs match the active triggers; returns the ids of the trigger jobs.
 
     A trigger whose schedule is unchanged keeps its job (and its next run time); a changed one is
     replaced; a trigger no longer active loses its job. Safe to call again whenever triggers change.
+    A new or changed job first runs at `first_run` when given (a new leader, a trigger just
+    activated: the pass runs now instead of one whole interval later).
     """
     wanted = {f"{TRIGGER_PREFIX}{t.id}": t for t in triggers}
     for job in scheduler.get_jobs():
@@ -73,9 +78,10 @@ def register_jobs(
         current = scheduler.get_job(job_id)
         if current is not None and getattr(current.trigger, "interval", None) == every:
             continue
+        start = {"next_run_time": first_run} if first_run is not None else {}
         scheduler.add_job(
             score, IntervalTrigger(minutes=trigger.every_minutes, timezone=UTC), args=[trigger.id],
-            id=job_id, name=f"score {trigger.name}", replace_existing=True, **job_defaults(),
+            id=job_id, name=f"score {trigger.name}", replace_existing=True, **job_defaults(), **start,
         )  # fmt: skip
         log.info("trigger job %s: every %d min", job_id, trigger.every_minutes)
     for task in housekeeping:
@@ -124,6 +130,8 @@ def housekeeping(store: Callable[[], UnitOfWork], clock: Callable[[], datetime])
     return [
         Housekeeping("recover-leases", recover_leases, timedelta(minutes=1)),
         Housekeeping("expire-contexts", expire_contexts, timedelta(hours=1)),
+        # The outcome log (read-only on Rasa's tracker store), then the automatic pause.
+        Housekeeping("outcomes", outcome_job(store, clock), timedelta(minutes=10)),
     ]
 
 
@@ -148,7 +156,8 @@ def lead(
         scheduler = BackgroundScheduler(timezone=UTC, job_defaults=job_defaults())
 
         def sync(scheduler: BaseScheduler = scheduler) -> None:
-            register_jobs(scheduler, active_schedules(store()), score, chores)
+            # APScheduler runs on the wall clock, whatever clock the passes themselves read.
+            register_jobs(scheduler, active_schedules(store()), score, chores, first_run=datetime.now(UTC))
 
         # Started first: jobs added to a scheduler not yet started are only queued, and a
         # replace_existing among queued jobs does not replace.

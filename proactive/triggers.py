@@ -29,7 +29,7 @@ KIND_OF: dict[Predictor, str] = {
     Predictor.MAINTENANCE: "service_due",
     Predictor.DELIVERY_RISK: "delivery_late",
 }
-COMMON_PLACEHOLDERS = frozenset({"name", "first_name", "due_date", "days_since"})
+COMMON_PLACEHOLDERS = frozenset({"name", "first_name", "due_date", "due_day", "days_since"})
 PLACEHOLDERS: dict[Predictor, frozenset[str]] = {
     Predictor.REPLENISHMENT: COMMON_PLACEHOLDERS | {"product", "quantity", "usual_days", "purchases"},
     Predictor.MAINTENANCE: COMMON_PLACEHOLDERS
@@ -43,9 +43,20 @@ PLACEHOLDERS: dict[Predictor, frozenset[str]] = {
         "since_what",
         "warranty_ends",
         "warranty_note",
+        "warranty_end_day",
     },
     Predictor.DELIVERY_RISK: COMMON_PLACEHOLDERS
-    | {"order", "carrier", "tracking", "status", "last_update", "shipped_on", "expected_date", "days_late"},
+    | {
+        "order",
+        "carrier",
+        "tracking",
+        "status",
+        "last_update",
+        "shipped_on",
+        "expected_date",
+        "expected_day",
+        "days_late",
+    },
 }
 
 
@@ -58,7 +69,7 @@ class Audience:
     """Who a trigger is for, beyond what its predictor finds; empty fields mean no restriction."""
 
     countries: frozenset[str] = frozenset()
-    min_orders: int = 0
+    min_orders: int = 0  # orders placed, cancelled ones not counted
     product_ids: frozenset[int] = frozenset()
     kinds: frozenset[ProductKind] = frozenset()
     categories: frozenset[str] = frozenset()
@@ -257,7 +268,7 @@ DEMO_TRIGGERS: tuple[dict[str, Any], ...] = (
         "predictor": Predictor.DELIVERY_RISK,
         "category": ConsentPurpose.SERVICE,
         "template": (
-            "Hi {first_name}, we're sorry: your order {order} should have arrived by {expected_date} "
+            "Hi {first_name}, we're sorry: your order {order} should have arrived by {expected_day} "
             "and it is still {status} (latest update: {last_update}). Shall we chase the carrier for you?"
         ),
         "audience": {},

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from pathlib import Path
 
@@ -21,11 +20,6 @@ def uses_fake_mail(settings: Settings) -> bool:
 
 def mailbox_url(settings: Settings) -> str:
     return f"http://127.0.0.1:{settings.fake_mailbox_port}"
-
-
-def has_policy() -> bool:
-    """The pump sends nothing without the policy's gate; a checkout without it runs no pump."""
-    return importlib.util.find_spec("proactive.gate") is not None
 
 
 def proactive_environment(settings: Settings, token: str) -> dict[str, str]:

@@ -22,7 +22,6 @@ from stack.environment import (
 )
 from stack.paths import APP_PYTHON, PROJECT_ROOT, RASA_PYTHON
 from stack.proactive import (
-    has_policy,
     mailbox_url,
     start_fake_mail,
     start_pump,
@@ -202,10 +201,7 @@ def start_system(
                 mail = track(start_fake_mail(settings, echo=echo, log_file=log("mail")))
                 mail.wait_healthy(f"{mailbox_url(settings)}/fake/mails", FAKE_MAIL_START_TIMEOUT)
             scheduler = track(start_scheduler(settings, token, echo=echo, log_file=log("scheduler")))
-            if has_policy():
-                pump = track(start_pump(settings, token, echo=echo, log_file=log("pump")))
-            elif echo:
-                print("[stack] no policy (proactive.gate) in this checkout: no pump started", flush=True)
+            pump = track(start_pump(settings, token, echo=echo, log_file=log("pump")))
     except BaseException:
         for process in reversed(begun):
             process.stop()

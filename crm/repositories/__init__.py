@@ -4,6 +4,7 @@ from crm.repositories.cases import CaseRepository, ReviewRepository
 from crm.repositories.conversations import ConversationRepository
 from crm.repositories.customers import CustomerRepository
 from crm.repositories.devices import DeviceRepository, ProductRepository
+from crm.repositories.marketing import MarketingRepository
 from crm.repositories.orders import OrderRepository
 from crm.repositories.outbox import OutboxRepository
 from crm.repositories.personal_data import PersonalDataRepository
@@ -20,6 +21,7 @@ __all__ = [
     "CustomerRepository",
     "DeskRepository",
     "DeviceRepository",
+    "MarketingRepository",
     "OrderRepository",
     "OutboxRepository",
     "PersonalDataRepository",

@@ -377,7 +377,7 @@ def _move(
             raise DeskError(f"case {number} is no longer {expected.value.replace('_', ' ')}")
         uow.desk.add_event(CaseEvent(case_id=case.id, kind=kind, actor=actor, text=text, at=now))
         uow.commit()
-        uow.session.refresh(case)
+        uow.refresh(case)
         return _desk(case)
 
 

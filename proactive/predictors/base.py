@@ -34,6 +34,11 @@ def aware(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
+def day_text(day: date) -> str:
+    """A date as the messages say it: "Wednesday 18 November" (English, the assistant's language)."""
+    return f"{day:%A} {day.day} {day:%B}"
+
+
 def start_of(day: date) -> datetime:
     return datetime.combine(day, time(0, 0), UTC)
 

@@ -15,7 +15,7 @@ from sqlalchemy import and_, exists, func, select
 from crm.models import Customer, Order, OrderStatus, OrderStatusEvent
 from crm.services.delivery import latest_arrival
 from crm.uow import UnitOfWork
-from proactive.predictors.base import Candidate, aware, start_of
+from proactive.predictors.base import Candidate, aware, day_text, start_of
 from proactive.timing import zone
 
 # Statuses after which a parcel is no longer on its way.
@@ -87,10 +87,13 @@ def candidates(
                     "carrier": carrier,
                     "tracking": tracking,
                     "status": status,
-                    "last_update": notes.get(order_id),
+                    # The carrier's last word, or at least when it left us (never an empty gap).
+                    "last_update": notes.get(order_id) or f"shipped on {day_text(shipped_on)}",
                     "shipped_on": shipped_on.isoformat(),
                     "expected_date": latest.isoformat(),
+                    "expected_day": day_text(latest),
                     "due_date": latest.isoformat(),
+                    "due_day": day_text(latest),
                     "days_late": max(1, (today - latest).days),
                 },
             )

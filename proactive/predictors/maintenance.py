@@ -14,7 +14,7 @@ from sqlalchemy import select
 from crm.models import Device, Product
 from crm.services.devices import next_service_on
 from crm.uow import UnitOfWork
-from proactive.predictors.base import Candidate, start_of
+from proactive.predictors.base import Candidate, day_text, start_of
 
 # The warranty-driven reminder falls this many days before the warranty ends.
 WARRANTY_MARGIN_DAYS = 30
@@ -87,14 +87,16 @@ def candidates(
                     "days_since": (today - base).days,
                     "usual_days": interval,
                     "due_date": due.isoformat(),
+                    "due_day": day_text(due),
                     "service_date": scheduled.isoformat(),
                     "last_service": known_service.isoformat() if known_service else None,
                     "since_what": "serviced" if known_service else "bought",
                     "warranty_ends": warranty_ends.isoformat(),
+                    "warranty_end_day": day_text(warranty_ends),
                     "before_warranty_end": brought_forward,
                     # Reads on from "...every 365 days": why it comes a little early this time.
                     "warranty_note": (
-                        f"; its warranty ends on {warranty_ends.isoformat()}, so a check before then pays"
+                        f"; its warranty ends on {day_text(warranty_ends)}, so a check before then pays"
                         if brought_forward
                         else ""
                     ),

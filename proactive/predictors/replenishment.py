@@ -1,35 +1,43 @@
 """When will each customer run out of each consumable they buy?
 
-From the customer's own rhythm: the days between two purchases divided by the packs bought the
-first time give days per pack. With a short history that figure is noisy, so it is shrunk toward
-the product's typical days per pack (its `use_up_days`, else the median over all customers),
-empirical-Bayes style: weight n / (n + PRIOR_WEIGHT) on the customer's own n intervals. The run-out
-date is the last purchase plus the packs bought then times the shrunk days per pack.
+The estimate is the backtested one (`proactive.predictors.rhythm`, docs/outcomes.md): per customer x
+product pair, the mean of log(days between two purchases / packs bought at the first), shrunk toward
+the product's typical log(days per pack) (its `use_up_days`, else the median over all customers)
+with weight n / (n + PRIOR_WEIGHT) on the pair's own n intervals. The run-out date is the last
+purchase plus the packs bought then times the shrunk days per pack: `last_day + usual_interval_days`.
+Every pair of the shop is scored in one numpy call; nothing here loops over purchases.
 """
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from itertools import groupby, pairwise
 
+import numpy as np
 from sqlalchemy import select
 
 from crm.models import Product, ProductKind
 from crm.uow import UnitOfWork
-from proactive.predictors.base import Candidate, aware
+from proactive.predictors.base import Candidate, aware, day_text
+from proactive.predictors.rhythm import (
+    IntervalTable,
+    RhythmParameters,
+    estimate,
+    interval_table,
+    log_rate_spread,
+    product_priors,
+)
 
 # How many intervals' worth of belief the product's typical rhythm carries.
 PRIOR_WEIGHT = 2.0
-# Purchases this close together are one purchase (two orders the same evening).
-SAME_PURCHASE = timedelta(hours=24)
+# Packs are used up at a pace: three packs last three times as long as one (beta = 1).
+PARAMETERS = RhythmParameters(prior_weight=PRIOR_WEIGHT, quantity_exponent=1.0)
 # Overdue by more than this: they buy elsewhere or stopped; a reminder would be noise.
 MAX_OVERDUE_DAYS = 14
-# A product needs this many intervals across all customers before its median stands as a prior.
-MIN_POPULATION_INTERVALS = 5
 BASE_CONFIDENCE = 0.3
+PAIR = 10_000_000  # pair key = customer * PAIR + product
+DAY = 86400.0
 
 
 @dataclass(frozen=True)
@@ -46,30 +54,49 @@ class Rhythm:
     confidence: float
 
 
+@dataclass(frozen=True)
+class _Scored:
+    table: IntervalTable
+    days_per_unit: np.ndarray
+    run_out_day: np.ndarray
+    confidence: np.ndarray
+
+
 def rhythm(purchases: Sequence[tuple[datetime, int]], typical_days_per_unit: float) -> Rhythm:
-    """The rhythm of one customer and product from (placed_at, quantity) pairs, oldest first."""
-    merged = _merged(purchases)
-    intervals = [
-        ((later - earlier).total_seconds() / 86400, quantity)
-        for (earlier, quantity), (later, _) in pairwise(merged)
-    ]
-    n = len(intervals)
-    own = sum(days for days, _ in intervals) / sum(q for _, q in intervals) if n else None
-    weight = n / (n + PRIOR_WEIGHT)
-    shrunk = weight * own + (1 - weight) * typical_days_per_unit if own is not None else typical_days_per_unit
-    last_at, last_quantity = merged[-1]
-    per_unit = [days / quantity for days, quantity in intervals]
-    # Steady rhythms earn trust; erratic ones (a coefficient of variation near 1) do not.
-    steadiness = 0.5 if n < 2 else max(0.0, 1.0 - statistics.pstdev(per_unit) / statistics.fmean(per_unit))
+    """The rhythm of one customer and product from (placed_at, quantity) pairs (any order)."""
+    origin = min(placed_at for placed_at, _ in purchases)
+    day = np.array([(placed_at - origin).total_seconds() / DAY for placed_at, _ in purchases])
+    table = interval_table(
+        np.zeros(day.size, dtype=np.int64), day, np.array([q for _, q in purchases], float)
+    )
+    scored = _score(table, np.array([np.log(typical_days_per_unit)]))
+    n = int(table.intervals[0])
+    own = float(np.exp(table.log_interval_sum[0] / n - table.log_quantity_sum[0] / n)) if n else None
     return Rhythm(
-        purchases=len(merged),
+        purchases=n + 1,
         intervals=n,
         own_days_per_unit=own,
-        days_per_unit=shrunk,
-        last_at=last_at,
-        last_quantity=last_quantity,
-        run_out_at=last_at + timedelta(days=shrunk * last_quantity),
-        confidence=round(min(1.0, BASE_CONFIDENCE + (1 - BASE_CONFIDENCE) * weight * steadiness), 3),
+        days_per_unit=float(scored.days_per_unit[0]),
+        last_at=origin + timedelta(days=float(table.last_day[0])),
+        last_quantity=int(table.last_quantity[0]),
+        run_out_at=origin + timedelta(days=float(scored.run_out_day[0])),
+        confidence=float(scored.confidence[0]),
+    )
+
+
+def _score(table: IntervalTable, prior_log_rate: np.ndarray) -> _Scored:
+    found = estimate(table, prior_log_rate, 0.0, PARAMETERS)
+    n = table.intervals.astype(np.float64)
+    weight = n / (n + PRIOR_WEIGHT)
+    # Steady rhythms earn trust; erratic ones (a log-spread near 1, a coefficient of variation
+    # near 1) do not; one interval says nothing about steadiness.
+    steadiness = np.where(n >= 2, np.maximum(0.0, 1.0 - log_rate_spread(table, 1.0)), 0.5)
+    confidence = np.round(np.minimum(1.0, BASE_CONFIDENCE + (1 - BASE_CONFIDENCE) * weight * steadiness), 3)
+    return _Scored(
+        table=table,
+        days_per_unit=found.usual_interval_days / table.last_quantity,
+        run_out_day=table.last_day + found.usual_interval_days,
+        confidence=confidence,
     )
 
 
@@ -94,70 +121,48 @@ def candidates(
         )
     }
     history = uow.orders.consumable_history(as_of)
-    by_pair = {
-        pair: [(aware(placed_at), quantity) for _, _, quantity, placed_at in rows]
-        for pair, rows in groupby(history, key=lambda row: (row[0], row[1]))
-    }
-    typical = _typical_days_per_unit(by_pair, {pid: p.use_up_days for pid, p in products.items()})
-    earliest = as_of - timedelta(days=max_overdue_days)
-    latest = as_of + timedelta(days=horizon_days)
-    found: list[Candidate] = []
-    for (customer_id, product_id), purchases in by_pair.items():
-        prior = typical.get(product_id)
-        if prior is None:
-            continue
-        found_rhythm = rhythm(purchases, prior)
-        if not earliest <= found_rhythm.run_out_at <= latest:
-            continue
-        found.append(_candidate(customer_id, product_id, products[product_id].name, found_rhythm, as_of))
-    return found
-
-
-def _candidate(customer_id: int, product_id: int, name: str, found: Rhythm, as_of: datetime) -> Candidate:
-    return Candidate(
-        customer_id=customer_id,
-        subject=f"product:{product_id}",
-        due_at=found.run_out_at,
-        confidence=found.confidence,
-        facts={
-            "product_id": product_id,
-            "product": name,
-            "quantity": found.last_quantity,
-            "days_since": (as_of - found.last_at).days,
-            "usual_days": round(found.days_per_unit * found.last_quantity),
-            "due_date": found.run_out_at.date().isoformat(),
-            "purchases": found.purchases,
-        },
+    if not history:
+        return []
+    customer = np.fromiter((row[0] for row in history), np.int64, len(history))
+    product = np.fromiter((row[1] for row in history), np.int64, len(history))
+    quantity = np.fromiter((row[2] for row in history), np.float64, len(history))
+    # Days relative to as_of (negative: the past), so the run-out date converts back exactly.
+    day = np.fromiter(
+        ((aware(row[3]) - as_of).total_seconds() / DAY for row in history), np.float64, len(history)
     )
-
-
-def _merged(purchases: Sequence[tuple[datetime, int]]) -> list[tuple[datetime, int]]:
-    merged: list[tuple[datetime, int]] = []
-    for placed_at, quantity in sorted(purchases):
-        if merged and placed_at - merged[-1][0] < SAME_PURCHASE:
-            merged[-1] = (merged[-1][0], merged[-1][1] + quantity)
-        else:
-            merged.append((placed_at, quantity))
-    return merged
-
-
-def _typical_days_per_unit(
-    by_pair: dict[tuple[int, int], list[tuple[datetime, int]]], use_up_days: dict[int, int | None]
-) -> dict[int, float]:
-    """The product's typical days per unit: the catalogue's figure, else the customers' median."""
-    observed: dict[int, list[float]] = {}
-    for (_, product_id), purchases in by_pair.items():
-        if use_up_days.get(product_id):
-            continue  # the catalogue knows; no need to estimate
-        merged = _merged(purchases)
-        observed.setdefault(product_id, []).extend(
-            (later - earlier).total_seconds() / 86400 / quantity
-            for (earlier, quantity), (later, _) in pairwise(merged)
+    table = interval_table(customer * PAIR + product, day, quantity)
+    product_of_pair = table.pairs % PAIR
+    observed = product_priors(table, product_of_pair, 1.0)
+    prior = np.array(
+        [
+            np.log(products[p].use_up_days) if products[p].use_up_days else observed.get(p, np.nan)
+            for p in product_of_pair.tolist()
+        ],
+        dtype=np.float64,
+    )
+    known = ~np.isnan(prior)  # a product with no catalogue figure and too few intervals: no guess
+    scored = _score(table, np.where(known, prior, 0.0))
+    chosen = known & (scored.run_out_day >= -max_overdue_days) & (scored.run_out_day <= horizon_days)
+    found: list[Candidate] = []
+    for index in np.flatnonzero(chosen).tolist():
+        product_id = int(product_of_pair[index])
+        due_at = as_of + timedelta(days=float(scored.run_out_day[index]))
+        found.append(
+            Candidate(
+                customer_id=int(table.pairs[index] // PAIR),
+                subject=f"product:{product_id}",
+                due_at=due_at,
+                confidence=float(scored.confidence[index]),
+                facts={
+                    "product_id": product_id,
+                    "product": products[product_id].name,
+                    "quantity": int(table.last_quantity[index]),
+                    "days_since": int(-table.last_day[index]),
+                    "usual_days": round(float(scored.days_per_unit[index] * table.last_quantity[index])),
+                    "due_date": due_at.date().isoformat(),
+                    "due_day": day_text(due_at.date()),
+                    "purchases": int(table.intervals[index]) + 1,
+                },
+            )
         )
-    typical: dict[int, float] = {}
-    for product_id, days in use_up_days.items():
-        if days:
-            typical[product_id] = float(days)
-        elif len(observed.get(product_id, ())) >= MIN_POPULATION_INTERVALS:
-            typical[product_id] = statistics.median(observed[product_id])
-    return typical
+    return found

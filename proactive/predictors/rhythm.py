@@ -176,6 +176,23 @@ def estimate(
     )
 
 
+def log_rate_spread(table: IntervalTable, quantity_exponent: float) -> FloatArray:
+    """Each pair's standard deviation of log(days per unit^beta) over its own intervals (0 below two).
+
+    On the log scale this is about the coefficient of variation of the rhythm: the replenishment
+    predictor's confidence falls as it grows.
+    """
+    rates = table.interval_log_days - quantity_exponent * table.interval_log_quantity
+    size = table.pairs.size
+    n = np.bincount(table.interval_pair, minlength=size).astype(np.float64)
+    total = np.bincount(table.interval_pair, weights=rates, minlength=size)
+    squares = np.bincount(table.interval_pair, weights=rates * rates, minlength=size)
+    mean = total / np.maximum(n, 1.0)
+    variance = np.maximum(squares / np.maximum(n, 1.0) - mean * mean, 0.0)
+    spread: FloatArray = np.where(n >= 2, np.sqrt(variance), 0.0)
+    return spread
+
+
 def median_remaining_days(centre: FloatArray, sigma: float, elapsed: FloatArray) -> FloatArray:
     """Median of T - elapsed given T > elapsed, for T log-normal(centre, sigma)."""
     elapsed = np.asarray(elapsed, dtype=np.float64)

@@ -38,6 +38,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = VAR_DIR / "screenshots"
 CUSTOMER = "C00195"  # no other test module uses it
 CHAT_ID = "419500195"
+WEB_CUSTOMER = "C00196"
 WAIT = 30_000
 
 
@@ -167,6 +168,49 @@ def test_an_agent_takes_a_telegram_chat_answers_closes_and_the_rating_is_stored(
     expect(page.locator("#case-meta")).to_contain_text("rated 4/5", timeout=WAIT)
     shot(page, "3-closed-and-rated")
     page.close()
+
+
+def test_an_agent_answers_a_customer_in_the_storefront_widget(
+    browser: Browser, system: LiveSystem, console_url: str
+) -> None:
+    shop = browser.new_context().new_page()
+    shop.goto(f"{system.shop_url}/login")
+    shop.fill("#customer", WEB_CUSTOMER)
+    shop.click("#login")
+    expect(shop.locator("#who")).to_be_visible()
+    expect(shop.locator(".rw-launcher")).to_be_visible(timeout=WAIT)
+    shop.wait_for_timeout(300)
+    if not shop.locator(".rw-new-message").is_visible():
+        shop.click(".rw-launcher")
+    shop.fill(".rw-new-message", "can I speak to a human please")
+    shop.press(".rw-new-message", "Enter")
+    asked = shop.locator(".rw-message").filter(has_text=re.compile(r"case CS-\d+"))
+    expect(asked).to_be_visible(timeout=60_000)
+    found = re.search(r"case (CS-\d+)", asked.inner_text())
+    assert found
+    number = found.group(1)
+
+    desk = browser.new_context().new_page()
+    desk.goto(f"{console_url}/login")
+    desk.fill("#email", "agent@demo")
+    desk.fill("#password", PASSWORD)
+    desk.click("#login")
+    desk.goto(f"{console_url}/cases/{number}")
+    desk.click("#take")
+    expect(shop.locator(".rw-message").filter(has_text="has joined the chat")).to_be_visible(timeout=WAIT)
+    desk.fill("#reply", "Hi! Alex here, from the shop. What can I do for you?")
+    desk.press("#reply", "Enter")
+    expect(shop.locator(".rw-message").filter(has_text="Alex here, from the shop")).to_be_visible(
+        timeout=WAIT
+    )
+    shot(shop, "4-widget-agent-reply")
+    desk.click("#hand-back")
+    expect(shop.locator(".rw-message").filter(has_text="handing you back to our assistant")).to_be_visible(
+        timeout=WAIT
+    )
+    expect(desk.locator("#case-status")).to_have_text("open", timeout=WAIT)
+    shop.close()
+    desk.close()
 
 
 def test_an_admin_erases_the_customer_and_no_table_holds_a_row_about_them(

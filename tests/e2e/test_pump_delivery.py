@@ -9,9 +9,13 @@ tests are about the delivery mechanics, not the policy.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import time as dt_time
 from pathlib import Path
 from typing import Any
 
@@ -27,14 +31,19 @@ from crm.migrate import upgrade
 from crm.models import (
     Channel,
     ChannelIdentity,
+    ConsentPurpose,
     Customer,
     Order,
     OrderStatus,
     OutboxMessage,
     OutboxState,
+    Predictor,
     ProactiveDecision,
+    Trigger,
+    TriggerStatus,
 )
 from crm.settings import Settings
+from stack.paths import PROJECT_ROOT
 from stack.servers import start_system
 from tests.conftest import POSTGRES_ADMIN_URL
 from tests.support.ci import unavailable
@@ -161,6 +170,7 @@ def test_a_killed_pump_restarted_delivers_every_message_exactly_once(
     recovered = "found_delivered" in second.output()
     assert recovered == (crash_at == "after_send")  # the tracker told the second pump it was sent
     assert all(r.conversation_id == planned[r.key][0] for r in rows if r.key in ours)
+    assert live.token not in first.output() + second.output()  # Rasa's API token never in a log
 
 
 @pytest.fixture(scope="module")
@@ -244,3 +254,66 @@ def test_a_blocked_bot_marks_telegram_unreachable_and_stops_trying_there(
     assert identity.unreachable_at is not None
     assert decision.stage == "send" and decision.reason == "no_channel" and not decision.allowed
     assert next(r for r in rows if r.key == key).state is OutboxState.SUPPRESSED
+
+
+def test_a_test_send_reaches_the_customers_web_conversation_marked_as_a_test(
+    system: LiveSystem, tmp_path: Path
+) -> None:
+    engine = make_engine(system.settings.database_url)
+    [(customer_id, ref, order)] = fresh_customers(engine, 1)
+    with Session(engine) as session:
+        session.add(
+            Trigger(
+                name="late parcels (draft)",
+                predictor=Predictor.DELIVERY_RISK,
+                template="Sorry: order {order} is running late, {first_name}. We are on it.",
+                category=ConsentPurpose.SERVICE,
+                window_start=dt_time(8),
+                window_end=dt_time(20),
+                status=TriggerStatus.DRAFT,
+                throttle_per_hour=None,
+                created_at=E2E_NOW,
+                updated_at=E2E_NOW,
+            )
+        )
+        session.commit()
+
+    done = subprocess.run(
+        [sys.executable, "-m", "proactive", "test-send", "late parcels (draft)", "--to", f"web:{ref}",
+         "--fact", f"order={order}"],
+        cwd=PROJECT_ROOT, env={**os.environ, **pump_environment(system), "PYTHONPATH": str(PROJECT_ROOT)},
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert shown(system, f"web:{ref}", f"[Test] Sorry: order {order} is running late") == 1
+    with Session(engine) as session:
+        assert (
+            session.scalars(select(OutboxMessage).where(OutboxMessage.customer_id == customer_id)).all() == []
+        )
+    engine.dispose()
+
+
+def test_a_429_is_waited_out_inside_the_channel_and_costs_the_pump_no_retry(
+    system: LiveSystem, telegram_customers: list[tuple[int, str, str]], tmp_path: Path
+) -> None:
+    customer_id, ref, order = telegram_customers[2]
+    chat = link(system, ref, "420000003")
+    engine = make_engine(system.settings.database_url)
+    key = f"late:{customer_id}:tg429"
+    wording = message_text(key, order)
+    with Session(engine) as session:
+        plan(session, customer_id, key, Channel.TELEGRAM, text=wording, extra={"order": order})
+        session.commit()
+    fail_next(system, 429, "420000003", retry_after=2)
+    before = len(sends_to(system, "420000003"))
+
+    pump = PumpProcess(pump_environment(system), tmp_path / "pump.log")
+    rows = wait_for(engine, lambda rows: any(r.key == key and r.state is OutboxState.SENT for r in rows), 120)
+    assert pump.stop() == 0, pump.output()
+    engine.dispose()
+
+    tries = sends_to(system, "420000003")[before:]
+    assert next(r for r in rows if r.key == key).attempts == 1  # no retry of the row: the channel waited
+    assert len(tries) == 2 and tries[1]["at"] - tries[0]["at"] >= 1.9  # Telegram's retry_after honoured
+    assert sum(wording in m["text"] for m in chat.messages() if m["from"] == "bot") == 1

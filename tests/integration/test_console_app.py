@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from crm.demo.staff import seed_demo_staff
 from crm.models import CaseStatus, Channel, HandoffReason, StaffRole, StaffSession, SupportCase
 from crm.services.handoff import queue_status, request_handoff
 from crm.uow import UnitOfWork
@@ -189,3 +191,16 @@ def test_queue_and_case_pages_render_for_an_agent(shop: Engine, chat: FakeChat) 
     assert page.status_code == 200 and 'id="queue"' in page.text
     assert "default-src 'self'" in page.headers["content-security-policy"]
     assert f'data-number="{number}"' in agent.get(f"/cases/{number}").text
+
+
+def test_the_demo_seed_creates_three_accounts_once_with_passwords_only_in_a_private_file(
+    store: Engine, tmp_path: Path
+) -> None:
+    logins = tmp_path / "console-demo-logins"
+    created = seed_demo_staff(UnitOfWork.for_engine(store), NOW, logins)
+    assert created is not None and set(created) == {"agent@demo", "marketer@demo", "admin@demo"}
+    assert logins.stat().st_mode & 0o777 == 0o600
+    assert all(f"{email} {password}" in logins.read_text() for email, password in created.items())
+    assert seed_demo_staff(UnitOfWork.for_engine(store), NOW, logins) is None  # once
+    client = console_client(store, FakeChat(), NOW)
+    assert log_in(client, "marketer@demo", created["marketer@demo"]) != ""

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from crm.models import Channel, OutboxState, ProactiveDecision
+from crm.models import Channel, OutboxMessage, OutboxState, ProactiveDecision
 from crm.uow import UnitOfWork
 from outreach.send import Delivery, SendResult
 from proactive import outbox
@@ -146,3 +146,20 @@ def test_housekeeping_gives_back_rows_a_dead_pump_held_before_choosing_a_channel
     states = {row.id: row.state for row in rows(engine)}
     assert released == 1
     assert states == {claims[0].id: OutboxState.PENDING, claims[1].id: OutboxState.SENDING}
+
+
+def test_a_row_whose_context_is_not_json_fails_at_once_with_the_reason_and_the_rest_go_out(
+    engine: Engine,
+) -> None:
+    broken, fine = with_rows(engine, ["ok-broken", "ok-fine"])
+    with Session(engine) as session:
+        row = session.scalars(select(OutboxMessage).where(OutboxMessage.key == broken)).one()
+        row.context = "{not json"
+        session.commit()
+    channel = ScriptedChannel()
+
+    pump(engine, channel).run_batch()
+
+    by_key = {row.key: row for row in rows(engine)}
+    assert by_key[broken].state is OutboxState.FAILED and "not JSON" in (by_key[broken].last_error or "")
+    assert by_key[fine].state is OutboxState.SENT and channel.sent == [fine]

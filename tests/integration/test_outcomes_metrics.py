@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from crm.models import (
     CaseKind,
     CaseStatus,
+    ChatRating,
     Customer,
     Order,
     OrderLine,
@@ -106,6 +107,9 @@ def hand_counted_shop(engine: Engine) -> None:
             _review(session, anna, rating, at)
         _review(session, ben, 5, _day(-1))
         _review(session, ben, 2, END)
+        # Chat ratings count with the reviews for satisfaction: 4 and 3 inside, a 5 at the end (outside).
+        for customer, rating, at in [(anna, 4, _day(10)), (ben, 3, _day(20)), (cleo, 5, END)]:
+            session.add(ChatRating(customer_id=customer.id, rating=rating, rated_at=at))
         _case(session, "K1", anna, CaseKind.COMPLAINT, _day(3))
         _case(session, "K2", anna, CaseKind.COMPLAINT, _day(50))
         _case(session, "K3", cleo, CaseKind.COMPLAINT, _day(60))
@@ -134,9 +138,8 @@ def test_each_metric_matches_the_hand_count(engine: Engine) -> None:
     assert (result.positive_review_share.numerator, result.positive_review_share.denominator) == (3, 5)
     assert (result.complaint_share.numerator, result.complaint_share.denominator) == (2, 4)
     assert result.complaint_share.value == pytest.approx(0.5)
-    # No satisfaction ratings are stored: reported as such, not guessed.
-    assert result.satisfaction.value is None
-    assert result.satisfaction.note == "no ratings stored"
+    # Reviews 5, 5, 4, 2, 1 and chat ratings 4, 3 in the period: 4 of 7 are 4-5.
+    assert (result.satisfaction.numerator, result.satisfaction.denominator) == (4, 7)
 
 
 def test_an_empty_shop_has_no_values_rather_than_zeros(engine: Engine) -> None:
@@ -161,7 +164,7 @@ def test_the_command_prints_the_table(
     out = capsys.readouterr().out
     assert "retention rate" in out and "75.0%" in out
     assert "46.23" in out or "46.22" in out
-    assert "satisfaction level" in out and "no ratings stored" in out
+    assert "satisfaction level" in out and "57.1%" in out
 
 
 def test_the_command_refuses_a_bad_date(capsys: pytest.CaptureFixture[str]) -> None:

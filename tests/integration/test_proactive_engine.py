@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -18,22 +19,30 @@ from crm.models import (
     CommunicationPreferences,
     ConsentPurpose,
     Customer,
+    OrderStatus,
     OutboxMessage,
     OutboxState,
     ProactiveDecision,
     ProactiveSwitch,
+    Product,
     Trigger,
 )
 from crm.uow import UnitOfWork
+from proactive.audience import in_audience
 from proactive.gate import Gate
 from proactive.planner import plan_all, plan_trigger
 from proactive.policy import PolicySettings
 from proactive.predictors import delivery_risk, maintenance, replenishment
 from proactive.predictors.base import start_of
 from proactive.replay import replay
-from proactive.triggers import seed_triggers
+from proactive.triggers import parse_audience, seed_triggers
 from tests.support.live import E2E_CUSTOMERS, E2E_NOW
 from tests.support.proactive_shop import NOW, TODAY, ShopIds, consent, proactive_shop
+from tests.support.shops import add_history_order
+from tests.support.situations import add_situations
+
+# Anna's capsules: every 28 days, last 28 days ago, shrunk toward 25 (see the first test).
+ANNA_RUNS_OUT = NOW - timedelta(days=28 - math.sqrt(28 * 25))
 
 NO_CONTROL = PolicySettings(weekly_cap=3, control_percent=0)
 
@@ -72,16 +81,18 @@ def _rows(engine: Engine) -> dict[str, int]:
 def test_replenishment_dates_from_the_customers_own_rhythm(store: Engine, shop: ShopIds) -> None:
     with _uow(store) as uow:
         found = {c.customer_id: c for c in replenishment.candidates(uow, NOW, horizon_days=3)}
-    # Anna: every 28 days (two intervals), shrunk toward 25: (2 x 28 + 2 x 25) / 4 = 26.5 days.
+    # Anna: every 28 days (two intervals), shrunk toward 25 with weight 1/2 on the log scale (the
+    # backtested estimator): sqrt(28 x 25) = 26.46 days, so she ran out 1.54 days ago.
     # Ben: one purchase of two packs: the product's 2 x 25 days. Cancelled and returned orders
     # since then count for nothing; Carla runs out in 5 days; Dana's only order was returned.
     assert set(found) == {shop.anna, shop.ben}
-    assert found[shop.anna].due_at == NOW - timedelta(days=1.5)
+    assert abs(found[shop.anna].due_at - ANNA_RUNS_OUT) < timedelta(seconds=1)
     assert found[shop.ben].due_at == NOW + timedelta(days=2)
     assert found[shop.anna].subject == f"product:{shop.capsules}"
     assert found[shop.anna].facts | {"product_id": 0} == {
         "product_id": 0, "product": "Barista espresso capsules, 50 pack", "quantity": 1, "days_since": 28,
-        "usual_days": 26, "due_date": (NOW - timedelta(days=1.5)).date().isoformat(), "purchases": 3,
+        "usual_days": 26, "due_date": ANNA_RUNS_OUT.date().isoformat(), "purchases": 3,
+        "due_day": "Wednesday 18 November",
     }  # fmt: skip
     assert found[shop.anna].confidence > found[shop.ben].confidence
     with _uow(store) as uow:
@@ -128,7 +139,7 @@ def test_planning_writes_rows_and_decisions_once(engine: Engine) -> None:
         ).all()
     assert sorted(m.key for m in messages) == sorted(
         [
-            f"consumable-refill:{shop.anna}:product:{shop.capsules}:{(NOW - timedelta(days=1.5)).date()}",
+            f"consumable-refill:{shop.anna}:product:{shop.capsules}:{ANNA_RUNS_OUT.date()}",
             f"late-delivery-apology:{shop.anna}:order:3000010:{TODAY - timedelta(days=1)}",
             f"service-due:{shop.anna}:device:CM100A:{TODAY + timedelta(days=2)}",
             f"service-due:{shop.dana}:device:CM100D:{TODAY}",
@@ -270,10 +281,11 @@ def test_a_draft_trigger_can_be_replayed_and_a_paused_one_plans_nothing(store: E
 
 def test_the_demo_seed_ships_triggers_and_customers_due_now_on_every_channel(store: Engine) -> None:
     seed_demo(store, as_of=E2E_NOW, customers=E2E_CUSTOMERS, progress=False)
+    add_situations(store, E2E_NOW)  # the end-to-end shop: every message must render there too
     assert seed_triggers(_uow(store), E2E_NOW) == []  # already there: seeding again adds nothing
     summaries = plan_all(_uow(store), E2E_NOW, PolicySettings())
     assert {s.trigger for s in summaries} == {"consumable-refill", "service-due", "late-delivery-apology"}
-    assert all(s.planned > 0 for s in summaries)
+    assert all(s.planned > 0 and "template_error" not in s.reasons for s in summaries)
     with Session(store) as session:
         planned = session.execute(
             select(
@@ -293,3 +305,64 @@ def test_the_demo_seed_ships_triggers_and_customers_due_now_on_every_channel(sto
     assert any(preferred is Channel.EMAIL for _, preferred in due_now)
     messages = [json.loads(context)["message"] for _, _, context in planned]
     assert all("days ago" in text or "sorry" in text for text in messages)  # each says why
+
+
+@pytest.mark.parametrize(
+    ("audience", "expected"),
+    [
+        ({}, {"anna", "ben"}),
+        ({"customer_refs": ["C80002"]}, {"ben"}),
+        ({"countries": ["Austria"]}, set()),
+        ({"min_orders": 2}, {"anna", "ben"}),
+        ({"min_orders": 3}, {"anna"}),  # Anna: 4 orders; Ben: 2, his cancelled one does not count
+        ({"min_orders": 5}, set()),
+        ({"kinds": ["device"]}, set()),
+        ({"categories": ["coffee"], "min_confidence": 0.5}, {"anna"}),  # Ben's single purchase: 0.3
+    ],
+)
+def test_the_audience_filter(
+    store: Engine, shop: ShopIds, audience: dict[str, object], expected: set[str]
+) -> None:
+    names = {shop.anna: "anna", shop.ben: "ben"}
+    with _uow(store) as uow:
+        found = in_audience(uow, parse_audience(audience), replenishment.candidates(uow, NOW, horizon_days=3))
+    assert {names[c.customer_id] for c in found} == expected
+
+
+def test_messages_being_sent_use_the_cap_whenever_they_were_due(store: Engine, shop: ShopIds) -> None:
+    _seed(store)
+    plan_all(_uow(store), NOW, NO_CONTROL)
+    later = NOW + timedelta(days=9)
+    with _uow(store) as uow:
+        for message in uow.session.scalars(select(OutboxMessage).where(OutboxMessage.category == "service")):
+            message.state = OutboxState.SENDING  # claimed by a pump now, though due nine days ago
+        uow.session.flush()
+        refill = uow.session.scalars(select(OutboxMessage).where(OutboxMessage.category == "marketing")).one()
+        verdict = Gate(PolicySettings(weekly_cap=2, control_percent=0))(uow, refill, later.replace(hour=10))
+    assert verdict.reason == "cap"
+
+
+def test_a_late_parcel_without_a_carrier_note_still_gets_its_apology(store: Engine, shop: ShopIds) -> None:
+    with Session(store) as session:
+        ben = session.get_one(Customer, shop.ben)
+        machine = session.get_one(Product, shop.machine)
+        shipped = NOW - timedelta(days=5)
+        add_history_order(
+            session,
+            ben,
+            "3000040",
+            [(machine, 1)],
+            [(OrderStatus.PLACED, shipped, None), (OrderStatus.SHIPPED, shipped, None)],
+            promised=TODAY - timedelta(days=1),
+        )
+        session.commit()
+    _seed(store)
+    assert plan_trigger(_uow(store), "late-delivery-apology", NOW, NO_CONTROL).reasons == {"ok": 2}
+    with Session(store) as session:
+        context = session.scalar(
+            select(OutboxMessage.context).where(OutboxMessage.subject == "order:3000040")
+        )
+    assert json.loads(context or "{}")["message"] == (
+        "Hi Ben, we're sorry: your order 3000040 should have arrived by Thursday 19 November and it is "
+        "still on its way (latest update: shipped on Sunday 15 November). Shall we chase the carrier for you?"
+    )

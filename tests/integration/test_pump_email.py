@@ -112,6 +112,7 @@ def test_a_pump_killed_between_smtp_and_commit_resends_that_one_mail_with_the_sa
     assert {k: n for k, n in received.items() if n > 1} == {in_flight: 2}
     copies = [m["message_id"] for m in box.snapshot() if m["key"] == in_flight]
     assert copies == [message_id(in_flight)] * 2  # the same mail: clients drop the second
+    assert f"row {in_flight} may have gone out on email" in second.output()  # said, not silent
 
 
 def test_a_stopped_pump_finishes_its_message_and_gives_the_rest_back(

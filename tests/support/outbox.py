@@ -86,22 +86,29 @@ class PumpProcess:
         crash_at: str | None = None,
         batch: int = 4,
         lease_seconds: float = 3.0,
-        gate: str = TEST_GATE,
+        gate: str | None = TEST_GATE,
         owner: str | None = None,
         backoff_seconds: float = 1.0,
+        frozen_now: datetime | None = None,
     ) -> None:
+        """`gate=None` runs the policy's own gate; `frozen_now` freezes the pump's clock (no lease
+        then ever runs out: only for tests without crashes)."""
         environment = {**os.environ, **env, "PYTHONPATH": str(PROJECT_ROOT)}
         environment.pop("PROACTIVE_CRASH_AT", None)
         environment.pop("ASSISTANT_FROZEN_NOW", None)  # leases run on the real clock
+        if frozen_now is not None:
+            environment["ASSISTANT_FROZEN_NOW"] = frozen_now.isoformat()
         if crash_at:
             environment["PROACTIVE_CRASH_AT"] = crash_at
         command = [
-            sys.executable, "-m", "proactive", "pump", "--gate", gate, "--batch", str(batch),
+            sys.executable, "-m", "proactive", "pump", "--batch", str(batch),
             "--lease-seconds", str(lease_seconds), "--idle-seconds", "0.2",
             "--backoff-seconds", str(backoff_seconds),
         ]  # fmt: skip
         if owner:
             command += ["--owner", owner]
+        if gate is not None:
+            command += ["--gate", gate]
         self.log = log
         self._out = log.open("a", encoding="utf-8")
         self.process = subprocess.Popen(

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from crm.models import Channel, ConsentPurpose, TriggerStatus
 from proactive.assignment import in_control_group, in_holdout
 from proactive.facts import Contact
-from proactive.policy import PolicySettings, Reason, decide
+from proactive.policy import PolicySettings, Reason, decide, policy_settings
 from tests.support.proactive import facts, trigger
 
 NOON_BERLIN = datetime(2026, 7, 1, 10, 0, tzinfo=UTC)
@@ -164,3 +166,27 @@ def test_quiet_hours_and_the_window_defer_with_the_next_local_instant() -> None:
     )
     # The same instant is midday for a customer in New York.
     assert decide(facts(time_zone="America/New_York"), trigger(), evening, SETTINGS, subject=SUBJECT).allowed
+
+
+def test_settings_come_from_the_environment_and_bad_values_are_refused() -> None:
+    assert policy_settings({}) == PolicySettings(weekly_cap=3, control_percent=5.0)
+    assert policy_settings({"PROACTIVE_WEEKLY_CAP": "2", "PROACTIVE_CONTROL_PERCENT": "0"}) == PolicySettings(
+        2, 0.0
+    )
+    for bad in (
+        {"PROACTIVE_WEEKLY_CAP": "three"},
+        {"PROACTIVE_CONTROL_PERCENT": "80"},
+        {"PROACTIVE_WEEKLY_CAP": "-1"},
+    ):
+        with pytest.raises(ValueError, match="PROACTIVE_"):
+            policy_settings(bad)
+
+
+def test_the_control_group_is_about_the_configured_share_and_independent_of_triggers() -> None:
+    members = [i for i in range(1, 20_001) if in_control_group(i, 5)]
+    assert 0.045 < len(members) / 20_000 < 0.055
+    # Holdouts of two triggers are drawn independently of each other and of the control group.
+    held = {i for i in range(1, 20_001) if in_holdout("refill", i, 10)}
+    other = {i for i in range(1, 20_001) if in_holdout("service", i, 10)}
+    assert 0.005 < len(held & other) / 20_000 < 0.015
+    assert 0.002 < len(held & set(members)) / 20_000 < 0.008

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from proactive.timing import Blocked, Span, blocked_by, next_allowed
 
@@ -90,3 +93,79 @@ def test_an_allowed_instant_is_its_own_answer_and_a_closed_day_has_none() -> Non
 
 def test_an_unknown_zone_is_treated_as_utc_not_dropped() -> None:
     assert blocked_by(utc(2026, 7, 1, 23, 0), "Mars/Olympus", NIGHT, ALL_DAY) is Blocked.QUIET_HOURS
+
+
+ZONES = (
+    "Europe/Berlin",
+    "America/New_York",
+    "Asia/Kolkata",
+    "Pacific/Auckland",
+    "Australia/Lord_Howe",
+    "UTC",
+)
+spans = st.builds(
+    Span,
+    st.builds(time, st.integers(0, 23), st.sampled_from((0, 30))),
+    st.builds(time, st.integers(0, 23), st.sampled_from((0, 30))),
+)
+
+
+def _allowed_by_hand(moment: datetime, zone: str, quiet: Span | None, window: Span) -> bool:
+    """The rule written out again, minute by minute, without the module's search."""
+    local = moment.astimezone(ZoneInfo(zone)).time()
+
+    def inside(span: Span) -> bool:
+        if span.start == span.end:
+            return True
+        if span.start < span.end:
+            return span.start <= local < span.end
+        return local >= span.start or local < span.end
+
+    return not (quiet is not None and quiet.start != quiet.end and inside(quiet)) and inside(window)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    zone=st.sampled_from(ZONES),
+    # Three weeks from each start: every DST change of these zones in 2026 (gaps and repeats).
+    start=st.sampled_from((utc(2026, 3, 5), utc(2026, 3, 20), utc(2026, 9, 20), utc(2026, 10, 20))),
+    offset=st.integers(0, 60 * 24 * 21),
+    quiet=st.none() | spans,
+    window=spans,
+)
+def test_next_allowed_is_the_first_allowed_minute(
+    zone: str, start: datetime, offset: int, quiet: Span | None, window: Span
+) -> None:
+    moment = start + timedelta(minutes=offset)
+    found = next_allowed(moment, zone, quiet, window)
+    horizon = found if found is not None else moment + timedelta(days=2)
+    probe = moment
+    while probe < horizon:
+        assert not _allowed_by_hand(probe, zone, quiet, window), f"{probe} was allowed before {found}"
+        probe += timedelta(minutes=1)
+    if found is not None:
+        assert _allowed_by_hand(found, zone, quiet, window)
+
+
+@pytest.mark.parametrize(
+    ("zone", "change"),
+    [
+        ("Europe/Berlin", utc(2026, 3, 29, 1)),  # gap 02:00-03:00
+        ("Europe/Berlin", utc(2026, 10, 25, 1)),  # 02:00-03:00 twice
+        ("America/New_York", utc(2026, 3, 8, 7)),
+        ("Pacific/Auckland", utc(2026, 9, 26, 14)),  # gap 02:00-03:00
+        ("Australia/Lord_Howe", utc(2026, 10, 3, 15, 30)),  # a half-hour gap 02:00-02:30
+    ],
+)
+def test_every_window_opening_around_a_clock_change_is_found_exactly(zone: str, change: datetime) -> None:
+    openings = [time(hour, minute) for hour in range(0, 5) for minute in (0, 15, 30, 45)]
+    for opening in openings:
+        window = Span(opening, time(6, 0))
+        moment = change - timedelta(hours=4)
+        found = next_allowed(moment, zone, None, window)
+        assert found is not None
+        probe = moment
+        while probe < found:
+            assert not _allowed_by_hand(probe, zone, None, window), (opening, probe, found)
+            probe += timedelta(minutes=1)
+        assert _allowed_by_hand(found, zone, None, window), (opening, found)

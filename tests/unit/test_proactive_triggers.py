@@ -89,12 +89,16 @@ def test_one_purchase_runs_out_on_the_products_rhythm() -> None:
 def test_six_steady_purchases_mostly_trust_the_customer() -> None:
     purchases = [(T + timedelta(days=30 * i), 1) for i in range(6)]
     found = rhythm(purchases, typical_days_per_unit=25)
-    # (5 x 30 + 2 x 25) / 7 days per pack: weight 5/7 on the customer's own 30 days.
-    assert found.days_per_unit == pytest.approx(200 / 7)
-    assert found.run_out_at == T + timedelta(days=150) + timedelta(days=200 / 7)
+    # Weight 5/7 on the customer's own 30 days, 2/7 on the product's 25, on the log scale (the
+    # backtested estimator): 30^(5/7) x 25^(2/7) days per pack.
+    usual = 30 ** (5 / 7) * 25 ** (2 / 7)
+    assert found.days_per_unit == pytest.approx(usual)
+    assert abs(found.run_out_at - (T + timedelta(days=150 + usual))) < timedelta(seconds=1)
     assert found.confidence == pytest.approx(0.8)
     two = rhythm(purchases[:2], typical_days_per_unit=25)
-    assert two.days_per_unit == pytest.approx((30 + 2 * 25) / 3)  # weight 1/3: closer to the product
+    assert two.days_per_unit == pytest.approx(
+        30 ** (1 / 3) * 25 ** (2 / 3)
+    )  # weight 1/3: closer to the product
     assert two.confidence < found.confidence
 
 

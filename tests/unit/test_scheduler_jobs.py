@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -55,3 +55,14 @@ def test_a_resync_keeps_unchanged_jobs_replaces_changed_ones_and_drops_paused_tr
     assert jobs.get_job("trigger:1").next_run_time == first_run  # unchanged: not pushed back
     assert jobs.get_job("trigger:3").trigger.interval == timedelta(minutes=90)
     assert len(jobs.get_jobs()) == 2  # replace_existing: never two jobs for one trigger
+
+
+def test_a_new_trigger_job_runs_its_first_pass_at_once_not_one_interval_later(
+    jobs: BackgroundScheduler,
+) -> None:
+    now = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+    register_jobs(jobs, [TriggerSchedule(1, "filters", 60)], noop, first_run=now)
+    register_jobs(jobs, [TriggerSchedule(1, "filters", 60)], noop, first_run=now + timedelta(minutes=5))
+
+    assert jobs.get_job("trigger:1").next_run_time == now  # unchanged on a re-sync
