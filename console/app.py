@@ -3,7 +3,7 @@ and the JSON API under /api. Listens on 127.0.0.1 only (`python -m console`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -26,12 +26,13 @@ from console.marketing_pages import marketing_pages
 from console.security import ADMIN, DESK, Forbidden, Guard, LoginThrottle, NotLoggedIn, Staff
 from console.settings import ConsoleSettings
 from crm.db import make_engine
-from crm.models import Availability, StaffRole
+from crm.models import Availability, Channel, StaffRole
 from crm.services import data_rights, desk, staff
 from crm.services.audit import recent_audit
 from crm.services.staff import StaffError
 from crm.settings import Settings
 from crm.uow import UnitOfWork
+from proactive.channels import ChannelSender
 
 HERE = Path(__file__).resolve().parent
 # No inline script or style anywhere: what a reply or a note contains can never run as code.
@@ -54,6 +55,24 @@ class _Headers(BaseHTTPMiddleware):
         return response
 
 
+def _engine_senders(
+    settings: Settings, store: Callable[[], UnitOfWork]
+) -> Callable[[], Mapping[Channel, ChannelSender]]:
+    made: list[Mapping[Channel, ChannelSender]] = []
+
+    def senders() -> Mapping[Channel, ChannelSender]:
+        if not made:
+            from proactive.cli_delivery import senders as engine_senders
+
+            try:
+                made.append(engine_senders(store, settings))
+            except RuntimeError as error:  # a channel's configuration is missing: say which
+                raise ValueError(f"the channels cannot send: {error}") from error
+        return made[0]
+
+    return senders
+
+
 def create_app(
     settings: Settings,
     console_settings: ConsoleSettings,
@@ -61,6 +80,7 @@ def create_app(
     chat: Chat | None = None,
     store: Callable[[], UnitOfWork] | None = None,
     clock: Callable[[], datetime] | None = None,
+    senders: Callable[[], Mapping[Channel, ChannelSender]] | None = None,
 ) -> FastAPI:
     if store is None:
         engine = make_engine(settings.database_url)
@@ -76,6 +96,7 @@ def create_app(
         throttle=LoginThrottle(),
         chat=chat or RasaChat.from_settings(settings),
         settings=console_settings,
+        senders=senders or _engine_senders(settings, store),
     )
     pages = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape())
     app = FastAPI(

@@ -4,7 +4,7 @@ that change a chat both in the store and in Rasa (pages and the JSON API share t
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -12,9 +12,10 @@ from typing import Any, Protocol
 from console.chat import ChatError, Line
 from console.security import Guard, LoginThrottle, Staff
 from console.settings import ConsoleSettings
-from crm.models import CaseStatus
+from crm.models import CaseStatus, Channel
 from crm.services import desk
 from crm.uow import UnitOfWork
+from proactive.channels import ChannelSender
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,8 @@ class Console:
     throttle: LoginThrottle
     chat: Chat
     settings: ConsoleSettings
+    # The engine's channel senders, for a marketer's test send (made when first needed).
+    senders: Callable[[], Mapping[Channel, ChannelSender]]
 
     def take(self, staff: Staff, number: str) -> desk.DeskCase:
         taken = desk.take(self.store(), number, staff.actor, self.clock())

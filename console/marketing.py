@@ -5,15 +5,18 @@ size and a sample, activating and pausing, and the kill switch. Every change is 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import Any
 
-from crm.models import ConsentPurpose, Predictor, ProactiveSwitch, Trigger, TriggerStatus
+from crm.models import Channel, ConsentPurpose, Predictor, ProactiveSwitch, Trigger, TriggerStatus
 from crm.services.audit import audit
 from crm.uow import UnitOfWork
+from proactive.channels import ChannelSender
 from proactive.facts import KILL_SWITCH
 from proactive.planner import find_candidates
+from proactive.sample_send import send_sample
 from proactive.triggers import TriggerError, check_template, parse_audience, parse_channels, render, spec_of
 
 SAMPLE_SIZE = 5
@@ -208,6 +211,34 @@ def preview(uow: UnitOfWork, trigger_id: int, now: datetime, customer_ref: str |
         return Preview(found, len(kept), sample, person.external_ref if person else None, text)
 
 
+def test_send(
+    store: Callable[[], UnitOfWork],
+    senders: Callable[[], Mapping[Channel, ChannelSender]],
+    trigger_id: int,
+    target: str,
+    customer_ref: str,
+    now: datetime,
+) -> str:
+    """Sends the trigger's message, rendered for `customer_ref` (who must be in its audience now),
+    to a chosen chat or address (`telegram:<chat>`, `web:<ref>`, `email:<address>`), marked as a
+    test and kept out of the outbox's statistics. Returns what happened, in words."""
+    with store() as uow:
+        row = uow.triggers.by_id(trigger_id)
+        if row is None:
+            raise UnknownTriggerId(trigger_id)
+        spec, name = spec_of(row), row.name
+        customer = uow.customers.by_ref(customer_ref.strip())
+        if customer is None:
+            raise TriggerError(f"no customer {customer_ref}")
+        _, kept = find_candidates(uow, spec, now)
+        chosen = next((c for c in kept if c.customer_id == customer.id), None)
+        if chosen is None:
+            raise TriggerError(f"{customer_ref} is not in this trigger's audience now: preview shows who is")
+        facts = {key: str(value) for key, value in chosen.facts.items() if value is not None}
+    result = send_sample(store, senders(), name, target.strip(), customer_ref.strip(), facts, now)
+    return f"{result.status.value}{': ' + result.detail if result.detail else ''}"
+
+
 def _values(form: TriggerForm) -> dict[str, Any]:
     return {
         "name": form.name.strip(),
@@ -261,3 +292,34 @@ def _row(row: Trigger, figures: dict[str, int]) -> TriggerRow:
         figures=figures,
         definition=_definition(row),
     )
+
+
+RESULTS_DAYS = 90
+
+
+@dataclass(frozen=True)
+class Results:
+    """A trigger's results over the last `RESULTS_DAYS`: the outcomes' table with its 95 % intervals,
+    and weekly conversion per arm (treated, holdout, control) for the chart."""
+
+    table: str
+    weeks: list[dict[str, Any]]
+
+
+def results(uow: UnitOfWork, log_url: str, trigger_id: int, now: datetime) -> Results:
+    from outcomes.results import conversion_series, format_results, trigger_results
+    from outcomes.store import open_outcomes
+
+    name = trigger(uow, trigger_id).name
+    start = now - timedelta(days=RESULTS_DAYS)
+    log = open_outcomes(log_url)
+    try:
+        found = trigger_results(uow, log, start, now, trigger=name)
+        series = conversion_series(log, start, now, trigger_id=trigger_id)
+    finally:
+        log.dispose()
+    weeks: dict[str, dict[str, Any]] = {}
+    for point in series:
+        week = weeks.setdefault(point.start.date().isoformat(), {"week": point.start.date().isoformat()})
+        week[point.arm] = round(100 * point.conversion, 1) if point.conversion is not None else None
+    return Results(format_results(found), list(weeks.values()))

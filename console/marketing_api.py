@@ -66,6 +66,17 @@ class PreviewOut(BaseModel):
     problem: str | None
 
 
+class TestSendIn(BaseModel):
+    to: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=254)] = Field(
+        description="telegram:<chat id>, web:<customer ref> or email:<address>"
+    )
+    customer_ref: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+
+
+class TestSendOut(BaseModel):
+    result: str
+
+
 class KillSwitch(BaseModel):
     on: bool
 
@@ -122,6 +133,16 @@ def marketing_router(console: Console) -> APIRouter:
         posting(request, csrf)
         found = marketing.preview(console.store(), trigger_id, console.clock(), body.customer_ref)
         return PreviewOut(**vars(found))
+
+    @api.post("/triggers/{trigger_id}/test-send", response_model=TestSendOut)
+    def trigger_test_send(
+        request: Request, trigger_id: RowId, body: TestSendIn, csrf: CsrfHeader = None
+    ) -> TestSendOut:
+        posting(request, csrf)
+        result = marketing.test_send(
+            console.store, console.senders, trigger_id, body.to, body.customer_ref, console.clock()
+        )
+        return TestSendOut(result=result)
 
     @api.get("/kill-switch", response_model=KillSwitch)
     def get_kill_switch(request: Request) -> KillSwitch:

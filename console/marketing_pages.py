@@ -133,7 +133,12 @@ def marketing_pages(console: Console, render: Render, posted: Posted) -> APIRout
                 shown = marketing.preview(console.store(), trigger_id, console.clock(), preview[:40] or None)
             except ValueError as error:  # a definition the engine cannot use
                 return trigger_page(who, row, row.definition, 400, error=str(error))
-        return trigger_page(who, row, row.definition, preview=shown, done=done[:80])
+        found = (
+            marketing.results(console.store(), console.settings.outcomes_url, trigger_id, console.clock())
+            if console.settings.outcomes_url
+            else None
+        )
+        return trigger_page(who, row, row.definition, preview=shown, done=done[:80], results=found)
 
     @pages.post("/marketing/triggers", include_in_schema=False)
     async def create_trigger_page(request: Request) -> Response:
@@ -173,6 +178,25 @@ def marketing_pages(console: Console, render: Render, posted: Posted) -> APIRout
             row = marketing.trigger(console.store(), trigger_id)
             return trigger_page(who, row, row.definition, 400, error=str(error))
         return RedirectResponse(f"/marketing?done={status.value}", status_code=303)
+
+    @pages.post("/marketing/triggers/{trigger_id}/test-send", include_in_schema=False)
+    async def test_send_page(
+        request: Request, trigger_id: Annotated[int, FastPath(ge=1, le=2_147_483_647)]
+    ) -> Response:
+        who, fields = await posted(request, MARKETING)
+        row = marketing.trigger(console.store(), trigger_id)
+        try:
+            sent = marketing.test_send(
+                console.store,
+                console.senders,
+                trigger_id,
+                fields.get("to", ""),
+                fields.get("customer", ""),
+                console.clock(),
+            )
+        except ValueError as error:
+            return trigger_page(who, row, row.definition, 400, error=f"test send: {error}")
+        return trigger_page(who, row, row.definition, sent=sent)
 
     @pages.post("/marketing/kill-switch", include_in_schema=False)
     async def kill_switch_page(request: Request) -> Response:

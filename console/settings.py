@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from crm.services.data_rights import load_suppression_secret
+from outcomes.store import outcomes_url
 
 DEFAULT_PORT = 8090
 DEFAULT_UNANSWERED_MINUTES = 10
@@ -21,6 +22,9 @@ class ConsoleSettings:
     suppression_secret: str = ""
     # A waiting chat nobody took within this long gets the honest word (and a call back offer).
     unanswered_after: timedelta = timedelta(minutes=DEFAULT_UNANSWERED_MINUTES)
+    # The outcome log (outcomes/): the trigger pages show results against holdout and control
+    # from it. None: no results section.
+    outcomes_url: str | None = None
 
 
 def load_console_settings(environ: Mapping[str, str] | None = None) -> ConsoleSettings:
@@ -29,6 +33,7 @@ def load_console_settings(environ: Mapping[str, str] | None = None) -> ConsoleSe
         port=int(env.get("CONSOLE_PORT") or DEFAULT_PORT),
         https=(env.get("CONSOLE_HTTPS") or "").lower() in ("1", "true", "yes"),
         suppression_secret=load_suppression_secret(env),
+        outcomes_url=outcomes_url(env),
         unanswered_after=timedelta(
             minutes=int(env.get("HANDOFF_UNANSWERED_MINUTES") or DEFAULT_UNANSWERED_MINUTES)
         ),

@@ -55,9 +55,13 @@ def console_url(system: LiveSystem, store: Engine) -> Iterator[str]:
         for email, name, role in (
             ("agent@demo", "Alex Agent", StaffRole.AGENT),
             ("admin@demo", "Ada Admin", StaffRole.ADMIN),
+            ("marketer@demo", "Mira Marketer", StaffRole.MARKETER),
         )
     ]
-    app = create_app(system.settings, ConsoleSettings(suppression_secret="e2e-suppression-secret"))
+    outcomes = f"sqlite:///{system.log_dir / 'outcomes.db'}"
+    app = create_app(
+        system.settings, ConsoleSettings(suppression_secret="e2e-suppression-secret", outcomes_url=outcomes)
+    )
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -211,6 +215,47 @@ def test_an_agent_answers_a_customer_in_the_storefront_widget(
     expect(desk.locator("#case-status")).to_have_text("open", timeout=WAIT)
     shop.close()
     desk.close()
+
+
+def test_a_marketer_creates_previews_test_sends_and_activates_a_trigger_and_sees_its_results(
+    browser: Browser, system: LiveSystem, store: Engine, console_url: str
+) -> None:
+    page = browser.new_context().new_page()
+    page.goto(f"{console_url}/login")
+    page.fill("#email", "marketer@demo")
+    page.fill("#password", PASSWORD)
+    page.click("#login")
+    expect(page.locator("#kill-state")).to_contain_text("Kill switch off")
+    page.click("#new-trigger")
+    page.fill("#name", "late parcels (console test)")
+    page.select_option("#predictor", "delivery_risk")
+    page.select_option("#category", "service")
+    page.fill("#template", "Hi {first_name}, order {order} is late: sorry! Shall we chase the carrier?")
+    page.click("#save")
+    expect(page.locator("#done")).to_contain_text("created")
+
+    page.click("#preview")  # no reference: the first customer in the audience
+    expect(page.locator("#preview-text")).to_contain_text("is late: sorry!")
+    assert int(page.locator("#in-audience").inner_text()) > 0
+    ref = re.search(r"for (C\d+)", page.locator("#preview-result").inner_text())
+    assert ref, page.locator("#preview-result").inner_text()
+    shot(page, "5-trigger-preview")
+
+    page.fill("#test-to", f"web:{ref.group(1)}")
+    page.fill("#test-customer", ref.group(1))
+    page.click("#test-send")
+    expect(page.locator("#test-result")).to_have_text("Test send: delivered", timeout=60_000)
+    shown = system.tracker(f"web:{ref.group(1)}")["events"]
+    assert any(e.get("event") == "bot" and "[Test] Hi " in str(e.get("text")) for e in shown)
+
+    page.click("#activate")
+    row = page.locator('#triggers tr[data-trigger="late parcels (console test)"]')
+    expect(row.locator(".status")).to_contain_text("active")
+    row.locator("a").click()
+    expect(page.locator("#results")).to_contain_text("treated 0, holdout 0, control 0 exposures")  # none yet
+    shot(page, "6-trigger-results")
+    page.click("#pause")
+    page.close()
 
 
 def test_an_admin_erases_the_customer_and_no_table_holds_a_row_about_them(

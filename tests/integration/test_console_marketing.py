@@ -5,6 +5,8 @@ an agent may not touch triggers."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,7 +14,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from crm.models import AuditEntry, ProactiveSwitch, StaffRole, Trigger, TriggerStatus
-from tests.support.console import FakeChat, add_staff, console_client, log_in
+from outcomes.store import exposures, open_outcomes, outcomes
+from tests.support.console import FakeChat, FakeSender, add_staff, console_client, log_in
 from tests.support.proactive_shop import NOW, proactive_shop
 
 TEMPLATE = "Hi {first_name}, your {product} may run out around {due_date}. Shall we send more?"
@@ -106,3 +109,67 @@ def test_an_agent_cannot_read_or_edit_triggers(shop: Engine) -> None:
     assert (
         agent.post("/api/kill-switch", json={"on": True}, headers={"X-CSRF-Token": csrf}).status_code == 403
     )
+
+
+def test_the_trigger_page_shows_results_against_holdout_and_control_by_week(
+    shop: Engine, tmp_path: Path
+) -> None:
+    log_url = f"sqlite:///{tmp_path / 'outcomes.db'}"
+    marketer = console_client(shop, FakeChat(), NOW, outcomes_url=log_url)
+    csrf = log_in(marketer, "marketer@demo")
+    body = {"name": "late parcels", "predictor": "delivery_risk", "category": "service",
+            "template": "Hi {first_name}, order {order} is late: sorry!"}  # fmt: skip
+    trigger_id = marketer.post("/api/triggers", json=body, headers={"X-CSRF-Token": csrf}).json()["id"]
+    log = open_outcomes(log_url)
+    with log.begin() as connection:
+        for n in range(40):
+            arm = ("treated", "holdout", "control")[n % 3]
+            key = f"k{n}"
+            at = NOW - timedelta(days=3 + n % 10)
+            connection.execute(
+                exposures.insert().values(key=key, trigger_id=trigger_id, customer_id=1000 + n, arm=arm,
+                                          subject="order:1", at=at)
+            )  # fmt: skip
+            if arm == "treated" or n % 6 == 0:
+                connection.execute(outcomes.insert().values(key=key, kind="converted", ref="", at=at))
+    log.dispose()
+    page = marketer.get(f"/marketing/triggers/{trigger_id}").text
+    table = re.search(r'<pre id="results">(.*?)</pre>', page, re.S)
+    assert table and "late parcels: treated 14, holdout 13, control 13 exposures" in table.group(1)
+    assert "treated - holdout" in table.group(1)
+    assert page.count('data-arm="treated"') >= 2  # at least two weeks in the chart
+
+
+def test_a_test_send_goes_to_the_chosen_chat_marked_as_a_test_for_a_customer_in_the_audience(
+    shop: Engine,
+) -> None:
+    sender = FakeSender()
+    marketer = console_client(shop, FakeChat(), NOW, sender=sender)
+    csrf = log_in(marketer, "marketer@demo")
+    headers = {"X-CSRF-Token": csrf}
+    body = {"name": "late parcels", "predictor": "delivery_risk", "category": "service",
+            "template": "Hi {first_name}, order {order} is late: sorry!"}  # fmt: skip
+    trigger_id = marketer.post("/api/triggers", json=body, headers=headers).json()["id"]
+
+    sent = marketer.post(
+        f"/api/triggers/{trigger_id}/test-send",
+        json={"to": "web:C80001", "customer_ref": "C80001"},
+        headers=headers,
+    )
+    assert sent.status_code == 200 and sent.json()["result"] == "delivered", sent.text
+    [(message, channel)] = sender.sent
+    assert channel.value == "web" and message.key.startswith("test:")
+    assert message.context["message"] == "[Test] Hi Anna, order 3000010 is late: sorry!"
+
+    outside = marketer.post(
+        f"/api/triggers/{trigger_id}/test-send",
+        json={"to": "web:C80001", "customer_ref": "C80002"},
+        headers=headers,
+    )
+    assert outside.status_code == 400 and "not in this trigger's audience" in outside.text
+    page = marketer.post(
+        f"/marketing/triggers/{trigger_id}/test-send",
+        data={"csrf": csrf, "to": "web:C80001", "customer": "C80001"},
+    )
+    assert 'id="test-result">Test send: delivered' in page.text
+    assert len(sender.sent) == 2

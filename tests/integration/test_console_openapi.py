@@ -22,7 +22,7 @@ from crm.models import Channel, HandoffReason, StaffRole
 from crm.services.handoff import request_handoff
 from crm.uow import UnitOfWork
 from tests.factories import T0, small_shop
-from tests.support.console import SECRET, FakeChat, add_staff, log_in, settings_for
+from tests.support.console import SECRET, FakeChat, FakeSender, add_staff, log_in, settings_for
 
 NOW = T0 + timedelta(days=3)
 ROLES = ("agent@demo", "marketer@demo", "admin@demo")
@@ -41,6 +41,7 @@ def console_app(store: Engine) -> Iterator[tuple[FastAPI, dict[str, tuple[str, s
         chat=FakeChat(),
         store=lambda: UnitOfWork.for_engine(store),
         clock=lambda: NOW,
+        senders=lambda: {Channel.WEB: FakeSender(), Channel.TELEGRAM: FakeSender()},
     )
     sessions = {}
     for email in ROLES:

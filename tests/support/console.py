@@ -14,10 +14,11 @@ from sqlalchemy import Engine
 from console.app import create_app
 from console.chat import Line
 from console.settings import ConsoleSettings
-from crm.models import StaffRole
+from crm.models import Channel, StaffRole
 from crm.services.staff import create_user
 from crm.settings import Settings
 from crm.uow import UnitOfWork
+from outreach.send import Delivery, SendResult
 
 PASSWORD = "correct horse battery staple"
 SECRET = "test-suppression-secret"
@@ -54,6 +55,23 @@ class FakeChat:
         return {i: 0 for i in ids}
 
 
+@dataclass
+class FakeSender:
+    """A channel of the engine that records what it is asked to send and says it was delivered."""
+
+    sent: list[tuple[Any, Channel]] = field(default_factory=list)
+
+    def address(self, message: Any, channel: Channel) -> str | None:
+        return "fake"
+
+    def send(self, message: Any, channel: Channel) -> SendResult:
+        self.sent.append((message, channel))
+        return SendResult(Delivery.DELIVERED, "fake")
+
+    def already_delivered(self, message: Any, address: str) -> bool | None:
+        return None
+
+
 def settings_for(database_url: str) -> Settings:
     return Settings(
         database_url=database_url,
@@ -66,14 +84,17 @@ def settings_for(database_url: str) -> Settings:
     )
 
 
-def console_client(engine: Engine, chat: Any, now: datetime) -> TestClient:
+def console_client(
+    engine: Engine, chat: Any, now: datetime, *, outcomes_url: str | None = None, sender: Any = None
+) -> TestClient:
     url = engine.url.render_as_string(hide_password=False)
     app = create_app(
         settings_for(url),
-        ConsoleSettings(suppression_secret=SECRET),
+        ConsoleSettings(suppression_secret=SECRET, outcomes_url=outcomes_url),
         chat=chat,
         store=lambda: UnitOfWork.for_engine(engine),
         clock=lambda: now,
+        senders=lambda: {Channel.WEB: sender, Channel.TELEGRAM: sender} if sender else {},
     )
     return TestClient(app, base_url="http://127.0.0.1")
 
