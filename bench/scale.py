@@ -66,10 +66,7 @@ def main() -> None:
     args = parser.parse_args()
     admin_url = os.environ.get("SCALE_POSTGRES_ADMIN_URL", ADMIN_URL)
     workdir = Path(tempfile.mkdtemp(prefix="bench-scale-"))
-    if args.backend == "postgresql":
-        url = _create_database(admin_url)
-    else:
-        url = f"sqlite:///{workdir / 'scale.db'}"
+    url = _create_database(admin_url) if args.backend == "postgresql" else f"sqlite:///{workdir / 'scale.db'}"
     engine = make_engine(url, create_missing=True)
     try:
         upgrade(engine)
@@ -141,7 +138,8 @@ def generate(engine: Engine, customers: int, lines: int, rng: np.random.Generato
            customers, "preferences")  # fmt: skip
     _write(engine, "channel_identities",
            ("customer_id", "channel", "external_id", "link_state", "linked_at"),
-           ((int(c), "telegram", str(10_000_000 + c), "linked", created) for c in customer_ids.tolist() if c % 2),
+           ((int(c), "telegram", str(10_000_000 + c), "linked", created)
+            for c in customer_ids.tolist() if c % 2),
            customers // 2, "telegram links")  # fmt: skip
 
     def consents() -> Iterator[tuple[object, ...]]:
@@ -170,7 +168,8 @@ def generate(engine: Engine, customers: int, lines: int, rng: np.random.Generato
     days_ago = np.minimum(days_ago, 890)
     placed = np.datetime64(NOW.replace(tzinfo=None)) - (days_ago * 86400).astype("timedelta64[s]")
     order_ids = np.arange(1, orders_total + 1)
-    _write(engine, "orders", ("id", "number", "customer_id", "placed_at", "status", "currency", "ship_country"),
+    _write(engine, "orders",
+           ("id", "number", "customer_id", "placed_at", "status", "currency", "ship_country"),
            ((int(o), str(10_000_000 + o), int(c), p.astype(datetime).replace(tzinfo=UTC), "delivered", "EUR",
              COUNTRIES[int(c) % len(COUNTRIES)])
             for o, c, p in zip(order_ids.tolist(), order_customer.tolist(), placed, strict=True)),
@@ -201,8 +200,8 @@ def _products(engine: Engine) -> list[tuple[int, str, float, int | None]]:
         for number, product in enumerate(CATALOG, start=1):
             connection.execute(
                 text(
-                    "INSERT INTO products (id, sku, name, category, kind, price, use_up_days, service_interval_days) "
-                    "VALUES (:id, :sku, :name, :category, :kind, :price, :use_up, :service)"
+                    "INSERT INTO products (id, sku, name, category, kind, price, use_up_days, "
+                    "service_interval_days) VALUES (:id, :sku, :name, :category, :kind, :price, :use_up, :service)"
                 ),
                 {
                     "id": number, "sku": product.sku, "name": product.name, "category": product.category,
