@@ -201,7 +201,8 @@ def _products(engine: Engine) -> list[tuple[int, str, float, int | None]]:
             connection.execute(
                 text(
                     "INSERT INTO products (id, sku, name, category, kind, price, use_up_days, "
-                    "service_interval_days) VALUES (:id, :sku, :name, :category, :kind, :price, :use_up, :service)"
+                    "service_interval_days) "
+                    "VALUES (:id, :sku, :name, :category, :kind, :price, :use_up, :service)"
                 ),
                 {
                     "id": number, "sku": product.sku, "name": product.name, "category": product.category,
