@@ -78,6 +78,8 @@ def configure_logging() -> None:
     # httpx logs every request's URL at INFO, and Rasa's API takes its token in the query string.
     for noisy in ("httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # APScheduler logs every run of every job (the housekeeping runs each minute); ours say what was done.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 def load_gate(spec: str) -> SendGate:

@@ -110,7 +110,9 @@ class EmailSender:
             for action in EmailAction
         ]
         first = name.split()[0] if name else ""
-        lines = [f"Hello {first}," if first else "Hello,", "", text, "", "Your answer, one click:"]
+        # The trigger's text usually greets the customer itself ("Hi Kai, ...").
+        greeting = [] if text.lower().startswith(("hi ", "hello", "dear ")) else [f"Hello {first},", ""]
+        lines = [*greeting, text, "", "Your answer, one click:"]
         lines += [f"  {label}: {url}" for label, url in links]
         lines += [
             "",
@@ -119,17 +121,35 @@ class EmailSender:
         mail = EmailMessage()
         mail["From"] = self._from
         mail["To"] = to
-        mail["Subject"] = str(message.context.get("subject") or "A note from your shop")
+        mail["Subject"] = subject_line(message)
         mail["Message-ID"] = message_id(message.key)
         mail["Date"] = formatdate(localtime=False)
         mail["X-Proactive-Key"] = message.key
         mail["List-Unsubscribe"] = f"<{links[-1][1]}>"
         mail.set_content("\n".join(lines))
         buttons = "".join(f'<p><a href="{url}">{label}</a></p>' for label, url in links)
-        paragraphs = "".join(f"<p>{_html(p)}</p>" for p in [lines[0], text])
+        paragraphs = "".join(f"<p>{_html(p)}</p>" for p in [*greeting[:1], text])
         mail.add_alternative(f"<html><body>{paragraphs}{buttons}</body></html>", subtype="html")
         return mail
 
 
 def _html(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+# What the inbox shows, per kind of message; the message itself says why it was sent.
+SUBJECTS = {
+    "replenishment": "Running low on {product}?",
+    "service_due": "Time for a service",
+    "delivery_late": "About your order {order}",
+}
+
+
+def subject_line(message: Outgoing) -> str:
+    if message.context.get("email_subject"):  # a test send names itself
+        return str(message.context["email_subject"])
+    template = SUBJECTS.get(message.intent.removeprefix("EXTERNAL_"))
+    try:
+        return template.format_map(message.context) if template else "A note from your shop"
+    except (KeyError, ValueError):
+        return "A note from your shop"

@@ -88,7 +88,12 @@ def send_sample(
             key=key,
             customer_id=(recipient or about).id,
             intent=f"EXTERNAL_{kind}",
-            context={**facts, "message": f"[Test] {text}", "subject": f"[Test] {trigger.name}", "test": True},
+            context={
+                **facts,
+                "message": f"[Test] {text}",
+                "email_subject": f"[Test] {trigger.name}",
+                "test": True,
+            },
         )
         about_ref, about_name = about.external_ref, about.name
     sender = senders.get(channel)

@@ -6,6 +6,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
 
+from sqlalchemy import ColumnElement, func
+
+from crm.models import Order
+
 # Predictors read the store in slices of this many ids (SQLite's bound-parameter limit is lower
 # than PostgreSQL's; this suits both).
 ID_CHUNK = 900
@@ -45,3 +49,13 @@ def start_of(day: date) -> datetime:
 
 def chunks(ids: list[int], size: int = ID_CHUNK) -> list[list[int]]:
     return [ids[index : index + size] for index in range(0, len(ids), size)]
+
+
+def order_epoch_days(dialect: str) -> ColumnElement[Any]:
+    """`orders.placed_at` as days since the Unix epoch (UTC), in the database's own terms."""
+    if dialect == "sqlite":
+        # The store writes UTC wall-clock text; julianday reads it, 2440587.5 is 1970-01-01.
+        return func.julianday(Order.placed_at) - 2440587.5
+    if dialect == "postgresql":
+        return func.extract("epoch", Order.placed_at) / 86400.0
+    raise ValueError(f"no day number for the {dialect} dialect")

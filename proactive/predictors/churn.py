@@ -16,15 +16,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 from sklearn.ensemble import HistGradientBoostingClassifier
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import func, select
 
 from crm.models import Order, OrderLine, OrderStatus
 from crm.uow import UnitOfWork
+from proactive.predictors.base import order_epoch_days
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -202,7 +202,7 @@ def load_purchase_log(uow: UnitOfWork, until: datetime) -> PurchaseLog:
     query = (
         select(
             Order.customer_id,
-            _epoch_days(uow.session.get_bind().dialect.name),
+            order_epoch_days(uow.session.get_bind().dialect.name),
             func.coalesce(func.sum(OrderLine.quantity * OrderLine.unit_price), 0),
         )
         .outerjoin(OrderLine, OrderLine.order_id == Order.id)
@@ -219,16 +219,6 @@ def load_purchase_log(uow: UnitOfWork, until: datetime) -> PurchaseLog:
         day=np.fromiter((float(row[1]) for row in rows), dtype=np.float64, count=len(rows)),
         amount=np.fromiter((float(row[2]) for row in rows), dtype=np.float64, count=len(rows)),
     )
-
-
-def _epoch_days(dialect: str) -> ColumnElement[Any]:
-    """`orders.placed_at` as days since the Unix epoch (UTC), in the database's own terms."""
-    if dialect == "sqlite":
-        # The store writes UTC wall-clock text; julianday reads it, 2440587.5 is 1970-01-01.
-        return func.julianday(Order.placed_at) - 2440587.5
-    if dialect == "postgresql":
-        return func.extract("epoch", Order.placed_at) / 86400.0
-    raise ValueError(f"no day number for the {dialect} dialect")
 
 
 def churn_candidates(uow: UnitOfWork, as_of: datetime, *, min_probability: float = 0.5) -> list[ChurnRisk]:

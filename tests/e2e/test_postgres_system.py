@@ -6,7 +6,6 @@ complaint) run through the real servers; the tracker's events must be in Postgre
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +21,7 @@ from crm.migrate import upgrade
 from crm.settings import Settings
 from stack.servers import start_system
 from tests.conftest import POSTGRES_ADMIN_URL
+from tests.support.ci import unavailable
 from tests.support.live import E2E_CUSTOMERS, E2E_NOW, LiveSystem, free_port
 from tests.support.personas import Personas
 from tests.support.scenarios import Player, load_scenarios
@@ -47,9 +47,7 @@ def databases() -> Iterator[tuple[str, str]]:
                 connection.execute(text(f'CREATE DATABASE "{name}"'))
     except OperationalError as error:
         admin.dispose()
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL not reachable in CI: {error.orig}")
-        pytest.skip(f"PostgreSQL not reachable: {error.orig}")
+        unavailable(f"PostgreSQL not reachable: {error.orig}")
     base = make_url(POSTGRES_ADMIN_URL)
     urls = [base.set(database=name).render_as_string(hide_password=False) for name in names]
     try:

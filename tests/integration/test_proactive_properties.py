@@ -1,10 +1,12 @@
 """Property test: random customers and clocks through the real planner, gate and a simulated pump.
 
 Hypothesis draws customers (time zones, quiet hours, weekly maximums, consents that change while
-the week runs, complaints, Telegram links) and a week of scoring passes and pump runs across the
-Berlin spring-forward night. Every message the pump sends is logged; an independent checker
-(`tests.support.send_log_checker`, which imports none of the policy code) then replays the log
-and must find no message that broke consent, quiet hours, the window, the cap or a complaint.
+the week runs, complaints, Telegram links), trigger windows, a kill-switch span and a week of
+scoring passes and pump runs across the Berlin spring-forward night; two triggers share one
+predictor, so they compete for the same subjects. Every message the pump sends is logged; an
+independent checker (`tests.support.send_log_checker`, which imports none of the policy code)
+replays the log and must find no message that broke consent, quiet hours, the window, the cap,
+a complaint, the kill switch or the one-message-per-subject rule.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from crm.models import (
     OrderStatus,
     OutboxMessage,
     OutboxState,
+    ProactiveSwitch,
     Product,
     ProductKind,
     SupportCase,
@@ -54,8 +57,8 @@ from proactive.triggers import seed_triggers
 from tests.support.send_log_checker import ConsentEvent, Rules, Sent, violations
 from tests.support.shops import add_history_order
 
-# About 27 s of CPU on the project's machines; PROACTIVE_PROPERTY_EXAMPLES=300 for a long hunt.
-EXAMPLES = int(os.environ.get("PROACTIVE_PROPERTY_EXAMPLES", "30"))
+# About 30 s of CPU on the project's machines; PROACTIVE_PROPERTY_EXAMPLES=300 for a long hunt.
+EXAMPLES = int(os.environ.get("PROACTIVE_PROPERTY_EXAMPLES", "25"))
 # Wednesday before the Berlin spring-forward night (29 March 2026) and the week after it.
 START = datetime(2026, 3, 25, 0, 0, tzinfo=UTC)
 WEEK_MINUTES = 7 * 24 * 60
@@ -121,6 +124,7 @@ class World:
     pump_clocks: list[int]  # extra pump runs between them (the pump also runs at every pass)
     windows: tuple[tuple[time, time], tuple[time, time], tuple[time, time]]
     weekly_cap: int
+    kill_switch: tuple[int, int] | None  # on from, off at: minutes after START
 
 
 worlds = st.builds(
@@ -130,6 +134,10 @@ worlds = st.builds(
     pump_clocks=st.lists(st.integers(0, WEEK_MINUTES), min_size=10, max_size=40, unique=True).map(sorted),
     windows=st.tuples(windows, windows, windows),
     weekly_cap=st.integers(1, 3),
+    kill_switch=st.none()
+    | st.tuples(st.integers(0, WEEK_MINUTES), st.integers(60, 3 * 24 * 60)).map(
+        lambda span: (span[0], span[0] + span[1])
+    ),
 )
 
 
@@ -281,13 +289,32 @@ def _run(engine: Engine, world: World, totals: Counter[str]) -> tuple[list[Sent]
             session.execute(
                 update(Trigger).where(Trigger.name == name).values(window_start=start, window_end=end)
             )
+        # A second trigger on the same predictor: the two must never both write about one subject.
+        twin = session.scalars(select(Trigger).where(Trigger.name == "consumable-refill")).one()
+        session.add(
+            Trigger(
+                **{
+                    column: getattr(twin, column)
+                    for column in (c.name for c in Trigger.__table__.columns)
+                    if column not in ("id", "name")
+                },
+                name="consumable-refill-twin",
+            )
+        )
         session.commit()
-        spans = {t.id: (t.window_start, t.window_end) for t in session.scalars(select(Trigger))}
+        triggers = {
+            t.id: ((t.window_start, t.window_end), t.cooldown_days) for t in session.scalars(select(Trigger))
+        }
     gate = Gate(policy)
     log: list[Sent] = []
     passes = set(world.clocks)
     for minutes in sorted(passes | set(world.pump_clocks)):
         now = _at(minutes)
+        if world.kill_switch is not None:
+            on = world.kill_switch[0] <= minutes < world.kill_switch[1]
+            with Session(engine) as session:
+                session.merge(ProactiveSwitch(name="kill", on=on, changed_at=now, changed_by="test"))
+                session.commit()
         if minutes in passes:
             for summary in plan_all(UnitOfWork.for_engine(engine), now, policy):
                 totals.update({f"plan:{reason}": n for reason, n in summary.reasons.items()})
@@ -309,7 +336,9 @@ def _run(engine: Engine, world: World, totals: Counter[str]) -> tuple[list[Sent]
                             now,
                             verdict.channel.value,
                             message.category.value,
-                            spans[message.trigger_id or 0],
+                            triggers[message.trigger_id or 0][0],
+                            message.subject,
+                            triggers[message.trigger_id or 0][1],
                         )
                     )
                 elif verdict.retry_at is not None:
@@ -347,7 +376,8 @@ def test_no_sent_message_breaks_consent_quiet_hours_the_window_or_the_cap(tmp_pa
                 log, rules = _run(store, world, totals)
             finally:
                 store.dispose()
-        problems = violations(log, rules, world.weekly_cap)
+        stopped = [(_at(world.kill_switch[0]), _at(world.kill_switch[1]))] if world.kill_switch else []
+        problems = violations(log, rules, world.weekly_cap, stopped)
         assert not problems, "\n".join(problems[:10])
 
     check()

@@ -40,6 +40,8 @@ class Sent:
     channel: str
     category: str
     window: tuple[time, time]  # the trigger's local sending window
+    subject: str = ""  # what it was about ("product:12")
+    cooldown_days: int = 0  # the trigger's cooldown: no other message about the subject within it
 
 
 def _inside(moment: time, start: time, end: time) -> bool:
@@ -62,15 +64,34 @@ def consent_in_force(events: list[ConsentEvent], purpose: str, channel: str, at:
     return newest is not None and newest.granted
 
 
-def violations(log: list[Sent], customers: dict[int, Rules], global_cap: int) -> list[str]:
-    """Every broken rule in `log` (in send order), as readable lines; empty when all is well."""
+def violations(
+    log: list[Sent],
+    customers: dict[int, Rules],
+    global_cap: int,
+    stopped: list[tuple[datetime, datetime]] | None = None,
+) -> list[str]:
+    """Every broken rule in `log` (in send order), as readable lines; empty when all is well.
+
+    `stopped` lists the spans [from, until) during which the kill switch was on.
+    """
     found: list[str] = []
     earlier: dict[int, list[datetime]] = {}
+    subjects: dict[tuple[int, str], datetime] = {}
     for entry in log:
         rules = customers[entry.customer_id]
         where = (
             f"customer {entry.customer_id} at {entry.at.isoformat()} via {entry.channel} ({entry.category})"
         )
+        if any(start <= entry.at < end for start, end in stopped or []):
+            found.append(f"sent while the kill switch was on: {where}")
+        previous = subjects.get((entry.customer_id, entry.subject))
+        if (
+            entry.subject
+            and previous is not None
+            and entry.at - previous < timedelta(days=entry.cooldown_days)
+        ):
+            found.append(f"{entry.subject} again {entry.at - previous} after the last message: {where}")
+        subjects[(entry.customer_id, entry.subject)] = entry.at
         if not consent_in_force(rules.consents, entry.category, entry.channel, entry.at):
             found.append(f"no {entry.category} consent on {entry.channel}: {where}")
         if entry.channel in ("web", "telegram") and entry.channel not in rules.linked:
