@@ -34,7 +34,19 @@ def load_console_settings(environ: Mapping[str, str] | None = None) -> ConsoleSe
         https=(env.get("CONSOLE_HTTPS") or "").lower() in ("1", "true", "yes"),
         suppression_secret=load_suppression_secret(env),
         outcomes_url=outcomes_url(env),
-        unanswered_after=timedelta(
-            minutes=int(env.get("HANDOFF_UNANSWERED_MINUTES") or DEFAULT_UNANSWERED_MINUTES)
-        ),
+        unanswered_after=unanswered_after(env),
     )
+
+
+def unanswered_after(environ: Mapping[str, str] | None = None) -> timedelta:
+    """HANDOFF_UNANSWERED_MINUTES: how long a chat may wait for a person before the honest word
+    (read alone too: the engine's scheduler runs the no-silence job and needs nothing else here)."""
+    env = os.environ if environ is None else environ
+    text = (env.get("HANDOFF_UNANSWERED_MINUTES") or "").strip()
+    try:
+        minutes = int(text) if text else DEFAULT_UNANSWERED_MINUTES
+    except ValueError:
+        raise ValueError(f"HANDOFF_UNANSWERED_MINUTES : a whole number of minutes, not {text!r}") from None
+    if minutes < 1:
+        raise ValueError("HANDOFF_UNANSWERED_MINUTES must be at least 1")
+    return timedelta(minutes=minutes)

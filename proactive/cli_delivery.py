@@ -155,6 +155,7 @@ def run_outbox(args: argparse.Namespace) -> int:
 
 
 def run_scheduler(args: argparse.Namespace) -> int:
+    from console.settings import unanswered_after
     from proactive.leader import leadership_for
     from proactive.scheduler import lead
 
@@ -173,6 +174,8 @@ def run_scheduler(args: argparse.Namespace) -> int:
         stop,
         poll=args.poll_seconds,
         announce=lambda line: print(f"{line} ({os.getpid()})", flush=True),
+        settings=settings,
+        unanswered_after=unanswered_after(),
     )
     engine.dispose()
     if lock_engine is not None:

@@ -19,7 +19,11 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from console.chat import ChatError
+from console.settings import DEFAULT_UNANSWERED_MINUTES
+from console.unanswered import notify_unanswered
 from crm.services.conversations import PROACTIVE_ANSWERABLE_FOR
+from crm.settings import Settings
 from crm.uow import UnitOfWork
 from outcomes.jobs import outcome_job
 from proactive import outbox
@@ -33,6 +37,8 @@ TRIGGER_PREFIX = "trigger:"
 # at most this late; beyond that it is skipped (the next pass sees the same due customers).
 MISFIRE_GRACE = timedelta(minutes=5)
 SYNC_EVERY = timedelta(minutes=1)
+UNANSWERED_JOB = "unanswered"  # job id housekeeping:unanswered
+DEFAULT_UNANSWERED = timedelta(minutes=DEFAULT_UNANSWERED_MINUTES)
 
 
 @dataclass(frozen=True)
@@ -114,7 +120,16 @@ def scoring_pass(store: Callable[[], UnitOfWork], clock: Callable[[], datetime])
     return score
 
 
-def housekeeping(store: Callable[[], UnitOfWork], clock: Callable[[], datetime]) -> list[Housekeeping]:
+def housekeeping(
+    store: Callable[[], UnitOfWork],
+    clock: Callable[[], datetime],
+    *,
+    settings: Settings | None = None,
+    unanswered_after: timedelta | None = None,
+) -> list[Housekeeping]:
+    """The chores every leader runs. With `settings` (Rasa's address and token) the no-silence job
+    is one of them: chats nobody took within `unanswered_after` get the honest word."""
+
     def recover_leases() -> None:
         released = outbox.release_stale(store(), clock())
         if released:
@@ -127,12 +142,38 @@ def housekeeping(store: Callable[[], UnitOfWork], clock: Callable[[], datetime])
         if expired:
             log.info("forgot %d proactive contexts nobody can answer any more", expired)
 
-    return [
+    chores = [
         Housekeeping("recover-leases", recover_leases, timedelta(minutes=1)),
         Housekeeping("expire-contexts", expire_contexts, timedelta(hours=1)),
         # The outcome log (read-only on Rasa's tracker store), then the automatic pause.
         Housekeeping("outcomes", outcome_job(store, clock), timedelta(minutes=10)),
     ]
+    if settings is not None:
+        chores.append(
+            Housekeeping(
+                UNANSWERED_JOB,
+                unanswered_job(store, clock, settings, unanswered_after or DEFAULT_UNANSWERED),
+                timedelta(minutes=1),
+            )
+        )
+    return chores
+
+
+def unanswered_job(
+    store: Callable[[], UnitOfWork], clock: Callable[[], datetime], settings: Settings, after: timedelta
+) -> Callable[[], None]:
+    """The console's no-silence check as a job (the console owns the words; the scheduler the clock)."""
+
+    def tell_waiting() -> None:
+        try:
+            told = notify_unanswered(store(), clock(), settings, after=after)
+        except ChatError as error:  # Rasa unreachable or no token: tried again next minute
+            log.warning("no-silence check could not reach Rasa: %s", error)
+            return
+        if told:
+            log.info("told %d waiting chats that nobody could take them yet", len(told))
+
+    return tell_waiting
 
 
 def lead(
@@ -144,10 +185,12 @@ def lead(
     poll: float = 2.0,
     score: Callable[[int], object] | None = None,
     announce: Callable[[str], None] = print,
+    settings: Settings | None = None,
+    unanswered_after: timedelta | None = None,
 ) -> None:
     """Waits to lead, then schedules until `stop` is set or the lead is lost (then waits again)."""
     score = score or scoring_pass(store, clock)
-    chores = housekeeping(store, clock)
+    chores = housekeeping(store, clock, settings=settings, unanswered_after=unanswered_after)
     while not stop.is_set():
         if not leadership.acquire():
             stop.wait(poll)
