@@ -21,6 +21,7 @@ from console import marketing
 from console.api import api_router
 from console.chat import ChatError, RasaChat
 from console.context import Chat, ChatUnavailable, Console
+from console.dashboard_pages import dashboard_routes
 from console.marketing_api import marketing_router
 from console.marketing_pages import marketing_pages
 from console.security import ADMIN, DESK, Forbidden, Guard, LoginThrottle, NotLoggedIn, Staff
@@ -251,6 +252,7 @@ def create_app(
         return render("case.html", who, number=found.number, colleagues=colleagues)
 
     app.include_router(marketing_pages(console, render, posted))
+    app.include_router(dashboard_routes(console, render))
 
     # --- admin ---------------------------------------------------------------------------------
     @app.get("/admin", include_in_schema=False)
