@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from crm.models import Channel, ConsentPurpose, Predictor, ProactiveSwitch, Trigger, TriggerStatus
@@ -16,6 +16,9 @@ from crm.uow import UnitOfWork
 from proactive.channels import ChannelSender
 from proactive.facts import KILL_SWITCH
 from proactive.planner import find_candidates
+from proactive.policy import policy_settings
+from proactive.replay import ReplayReport
+from proactive.replay import replay as replay_history
 from proactive.sample_send import send_sample
 from proactive.triggers import TriggerError, check_template, parse_audience, parse_channels, render, spec_of
 
@@ -323,3 +326,28 @@ def results(uow: UnitOfWork, log_url: str, trigger_id: int, now: datetime) -> Re
         week = weeks.setdefault(point.start.date().isoformat(), {"week": point.start.date().isoformat()})
         week[point.arm] = round(100 * point.conversion, 1) if point.conversion is not None else None
     return Results(format_results(found), list(weeks.values()))
+
+
+REPLAY_DAYS = 30  # the default range: the last month
+REPLAY_MAX_DAYS = 92  # one pass per day: a quarter keeps the page quick on a big shop
+
+
+def replay_range(first: date | None, last: date | None, now: datetime) -> tuple[date, date]:
+    """The replay's days (both included), by default the last `REPLAY_DAYS` up to yesterday (today
+    is not history yet); ValueError when the range is reversed, too long or in the future."""
+    last = last or now.date() - timedelta(days=1)
+    first = first or last - timedelta(days=REPLAY_DAYS - 1)
+    if last < first:
+        raise ValueError("replay: the range ends before it starts")
+    if last > now.date():
+        raise ValueError("replay: history ends today")
+    if (last - first).days + 1 > REPLAY_MAX_DAYS:
+        raise ValueError(f"replay: at most {REPLAY_MAX_DAYS} days at once")
+    return first, last
+
+
+def replay(store: Callable[[], UnitOfWork], trigger_id: int, first: date, last: date) -> ReplayReport:
+    """What the trigger's definition would have sent over [first, last], and what it held back;
+    nothing is written (proactive/replay.py). The policy settings are the engine's (environment)."""
+    row = trigger(store(), trigger_id)
+    return replay_history(store(), row.name, first, last, settings=policy_settings())

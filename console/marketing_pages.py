@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import time
+from datetime import date, time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
@@ -139,6 +139,30 @@ def marketing_pages(console: Console, render: Render, posted: Posted) -> APIRout
             else None
         )
         return trigger_page(who, row, row.definition, preview=shown, done=done[:80], results=found)
+
+    @pages.get("/marketing/triggers/{trigger_id}/replay", include_in_schema=False)
+    def replay_page(
+        request: Request, trigger_id: Annotated[int, FastPath(ge=1, le=2_147_483_647)]
+    ) -> Response:
+        who = guard.require(request, MARKETING)
+        row = marketing.trigger(console.store(), trigger_id)
+        first_text = request.query_params.get("from", "")[:20]
+        last_text = request.query_params.get("to", "")[:20]
+        try:
+            first, last = marketing.replay_range(
+                date.fromisoformat(first_text) if first_text else None,
+                date.fromisoformat(last_text) if last_text else None,
+                console.clock(),
+            )
+            report = marketing.replay(console.store, trigger_id, first, last)
+        except ValueError as error:  # a malformed date, a bad range, a definition the engine refuses
+            return trigger_page(
+                who, row, row.definition, 422, error=str(error)[:200],
+                replay_from=first_text, replay_to=last_text,
+            )  # fmt: skip
+        return trigger_page(
+            who, row, row.definition, replay=report, replay_from=first.isoformat(), replay_to=last.isoformat()
+        )
 
     @pages.post("/marketing/triggers", include_in_schema=False)
     async def create_trigger_page(request: Request) -> Response:
