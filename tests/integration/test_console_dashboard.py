@@ -25,6 +25,15 @@ def shop(store: Engine) -> Engine:
     return store
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_shop(request: pytest.FixtureRequest) -> Engine:
+    """The same store on SQLite and on PostgreSQL (the production database)."""
+    engine: Engine = request.getfixturevalue("store" if request.param == "sqlite" else "postgres_store")
+    hand_made_shop(engine)
+    add_staff(engine, NOW, StaffRole.MARKETER)
+    return engine
+
+
 @pytest.fixture
 def marketer(shop: Engine, tmp_path: Path) -> TestClient:
     url = f"sqlite:///{tmp_path / 'outcomes.db'}"
@@ -58,7 +67,12 @@ PLAIN = {
 }
 
 
-def test_the_api_gives_the_hand_worked_figures(marketer: TestClient) -> None:
+def test_the_api_gives_the_hand_worked_figures(any_shop: Engine, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'outcomes.db'}"
+    fill_log(url)
+    marketer = console_client(any_shop, FakeChat(), NOW, outcomes_url=url)
+    log_in(marketer, "marketer@demo")
+
     answer = marketer.get("/api/dashboard", params={"from": "2026-11-01", "to": "2026-11-07"})
 
     assert answer.status_code == 200, answer.text
