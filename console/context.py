@@ -63,6 +63,7 @@ class Console:
         if not case.conversation_id:
             raise desk.DeskError("this case has no chat to answer in")
         self._tell(lambda: self.chat.say(str(case.conversation_id), text, staff.actor))
+        desk.record_reply(self.store(), number, staff.actor, self.clock())
 
     def hand_back(self, staff: Staff, number: str) -> desk.DeskCase:
         case = self._held(staff, number)

@@ -40,7 +40,9 @@ DEFAULT_DAYS = 30
 MAX_DAYS = 366
 # A chart point per week up to this many days, per 30 days beyond (a year is 13 points, not 53).
 WEEKLY_UP_TO_DAYS = 120
-FIRST_WORD = (CaseEventKind.TAKEN, CaseEventKind.HANDED_BACK, CaseEventKind.CLOSED)
+# "A person has joined" is said by the system on taking; the first word is what an agent wrote, or
+# handing back or closing without a word.
+FIRST_WORD = (CaseEventKind.REPLIED, CaseEventKind.HANDED_BACK, CaseEventKind.CLOSED)
 SYSTEM_ACTOR = "system"
 
 

@@ -35,6 +35,7 @@ class CaseEventKind(enum.StrEnum):
     HANDED_BACK = "handed_back"
     CLOSED = "closed"
     UNANSWERED = "unanswered"  # the customer was told nobody could take the chat yet
+    REPLIED = "replied"  # an agent wrote to the customer (the text is in the transcript, not here)
 
 
 class StaffUser(Base):

@@ -171,6 +171,14 @@ def close(uow: UnitOfWork, number: str, agent: str, now: datetime) -> DeskCase:
     )
 
 
+def record_reply(uow: UnitOfWork, number: str, agent: str, now: datetime) -> None:
+    """Notes that `agent` wrote to the customer (for the first reply time; the words stay in Rasa)."""
+    with uow:
+        case = _handoff(uow, number)
+        uow.desk.add_event(CaseEvent(case_id=case.id, kind=CaseEventKind.REPLIED, actor=agent, at=now))
+        uow.commit()
+
+
 def add_note(uow: UnitOfWork, number: str, author: str, text: str, now: datetime) -> None:
     text = text.strip()
     if not text:

@@ -167,7 +167,7 @@ def test_the_handoff_lifecycle_take_reply_note_transfer_close_and_only_one_agent
     ]
     detail = agent.get(f"/api/cases/{number}").json()
     assert detail["case"]["status"] == "closed"
-    assert [e["kind"] for e in detail["events"]] == ["taken", "note", "transferred", "closed"]
+    assert [e["kind"] for e in detail["events"]] == ["taken", "replied", "note", "transferred", "closed"]
     assert detail["customer"]["ref"] == "C90001"
     assert [o["number"] for o in detail["orders"]] == ["2000002", "2000001"]
 

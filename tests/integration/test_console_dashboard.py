@@ -60,8 +60,8 @@ PLAIN = {
     "handoff waiting time p90": 276.0,  # 60 + 0.9 * 240
     "handoff waiting time cases": 2,
     "handoff waiting time still waiting": 1,  # H3
-    "first reply time median": 300.0,  # 60, 300, 7200
-    "first reply time p90": 5820.0,  # 300 + 0.8 * 6900
+    "first reply time median": 540.0,  # 120, 540, 7200 (taking the chat is no reply)
+    "first reply time p90": 5868.0,  # 540 + 0.8 * 6660
     "first reply time cases": 3,
     "first reply time still waiting": 1,
 }

@@ -79,11 +79,14 @@ def hand_made_shop(engine: Engine) -> None:
         _event(session, h0, CaseEventKind.TAKEN, at(1))  # opened before the period
         h1 = _case(session, "H1", anna, CaseKind.HANDOFF, at(2), CaseStatus.CLOSED)
         _event(session, h1, CaseEventKind.TAKEN, at(2, minute=1))  # 60 s
+        _event(session, h1, CaseEventKind.REPLIED, at(2, minute=2))  # first reply after 120 s
         _event(session, h1, CaseEventKind.CLOSED, at(2, minute=20))
         session.add(ChatRating(case_id=h1.id, customer_id=anna.id, agent="a@x", rating=5, rated_at=at(2, 11)))
         h2 = _case(session, "H2", ben, CaseKind.HANDOFF, at(3), CaseStatus.WITH_AGENT)
         _event(session, h2, CaseEventKind.UNANSWERED, at(3, minute=2), actor="system")
         _event(session, h2, CaseEventKind.TAKEN, at(3, minute=5))  # 300 s
+        _event(session, h2, CaseEventKind.REPLIED, at(3, minute=9))  # first reply after 540 s
+        _event(session, h2, CaseEventKind.REPLIED, at(3, minute=12))  # a second reply: not first
         _event(session, h2, CaseEventKind.TAKEN, at(3, minute=30), actor="b@x")  # a transfer: not first
         _case(session, "H3", carla, CaseKind.HANDOFF, at(5), CaseStatus.WAITING_AGENT)  # nobody took it
         _case(session, "H4", carla, CaseKind.HANDOFF, at(5), CaseStatus.WITHDRAWN)  # counts nowhere
