@@ -74,6 +74,21 @@ def _engine_senders(
     return senders
 
 
+def duration(seconds: float) -> str:
+    """Waits as people read them: "45 s", "12 min", "38 h 25 min", "3 d 4 h"."""
+    whole = round(seconds)
+    if whole < 60:
+        return f"{whole} s"
+    minutes = whole // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
+
+
 def create_app(
     settings: Settings,
     console_settings: ConsoleSettings,
@@ -100,6 +115,7 @@ def create_app(
         senders=senders or _engine_senders(settings, store),
     )
     pages = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape())
+    pages.filters["duration"] = duration
     app = FastAPI(
         title="Support console",
         description="The agents' desk, admin and data rights. Log in on /login; send the session's CSRF "

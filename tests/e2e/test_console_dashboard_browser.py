@@ -90,8 +90,9 @@ def test_a_marketer_reads_the_dashboard_for_a_period_and_downloads_the_csv(
     page.click("#show-period")
     expect(page.locator('tr[data-figure="average order value"] .value')).to_have_text("43.75 EUR")
     expect(page.locator('tr[data-figure="handoff waiting time median"] .value')).to_have_text(
-        "300 s"
-    )  # H0 (opened 30 Oct) is in now
+        "5 min"
+    )  # 300 s: H0 (opened 30 Oct) is in now
+    expect(page.locator('tr[data-figure="handoff waiting time p90"] .value')).to_have_text("38 h 25 min")
     charts = page.locator("#charts svg")
     expect(charts).to_have_count(2)
     assert charts.first.bounding_box()["height"] > 100  # type: ignore[index]
