@@ -69,6 +69,7 @@ def main() -> None:
         "--reuse", action="store_true", help="time the pass on the database a --keep run left (fresh process)"
     )
     parser.add_argument("--profile", action="store_true", help="print the pass's 25 costliest functions")
+    parser.add_argument("--no-pass", action="store_true", help="generate only (with --keep, for --reuse)")
     args = parser.parse_args()
     admin_url = os.environ.get("SCALE_POSTGRES_ADMIN_URL", ADMIN_URL)
     workdir = Path(tempfile.mkdtemp(prefix="bench-scale-"))
@@ -96,6 +97,8 @@ def main() -> None:
         if engine.dialect.name == "postgresql":
             with engine.begin() as connection:
                 connection.execute(text("ANALYZE"))
+        if args.no_pass:
+            return
         before = _peak_mb()
         profiler = cProfile.Profile() if args.profile else None
         if profiler is not None:
