@@ -20,9 +20,11 @@ process's peak memory (ru_maxrss). Goals (issue 10): <= 60 s and <= 2 GB on Post
 from __future__ import annotations
 
 import argparse
+import cProfile
 import csv
 import io
 import os
+import pstats
 import resource
 import sys
 import tempfile
@@ -63,27 +65,52 @@ def main() -> None:
     parser.add_argument("--backend", choices=("postgresql", "sqlite"), default="postgresql")
     parser.add_argument("--keep", action="store_true", help="keep the generated database")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--reuse", action="store_true", help="time the pass on the database a --keep run left (fresh process)"
+    )
+    parser.add_argument("--profile", action="store_true", help="print the pass's 25 costliest functions")
+    parser.add_argument("--no-pass", action="store_true", help="generate only (with --keep, for --reuse)")
     args = parser.parse_args()
     admin_url = os.environ.get("SCALE_POSTGRES_ADMIN_URL", ADMIN_URL)
     workdir = Path(tempfile.mkdtemp(prefix="bench-scale-"))
-    url = _create_database(admin_url) if args.backend == "postgresql" else f"sqlite:///{workdir / 'scale.db'}"
+    if args.reuse:
+        url = make_url(admin_url).set(database=DATABASE).render_as_string(hide_password=False)
+    else:
+        url = (
+            _create_database(admin_url)
+            if args.backend == "postgresql"
+            else f"sqlite:///{workdir / 'scale.db'}"
+        )
     engine = make_engine(url, create_missing=True)
     try:
-        upgrade(engine)
-        started = time.perf_counter()
-        counts = generate(engine, args.customers, args.lines, np.random.default_rng(args.seed))
-        generated = time.perf_counter() - started
-        print(f"[scale] generated {counts} in {generated:.0f} s", flush=True)
-        seed_triggers(UnitOfWork.for_engine(engine), NOW - timedelta(days=1))
+        if args.reuse:
+            with engine.begin() as connection:
+                connection.execute(text("DELETE FROM proactive_decisions"))
+                connection.execute(text("DELETE FROM outbox_messages"))
+        else:
+            upgrade(engine)
+            started = time.perf_counter()
+            counts = generate(engine, args.customers, args.lines, np.random.default_rng(args.seed))
+            generated = time.perf_counter() - started
+            print(f"[scale] generated {counts} in {generated:.0f} s", flush=True)
+            seed_triggers(UnitOfWork.for_engine(engine), NOW - timedelta(days=1))
         if engine.dialect.name == "postgresql":
             with engine.begin() as connection:
                 connection.execute(text("ANALYZE"))
+        if args.no_pass:
+            return
         before = _peak_mb()
+        profiler = cProfile.Profile() if args.profile else None
+        if profiler is not None:
+            profiler.enable()
         started = time.perf_counter()
         summaries = plan_all(
             UnitOfWork.for_engine(engine), NOW, PolicySettings(weekly_cap=3, control_percent=5)
         )
         seconds = time.perf_counter() - started
+        if profiler is not None:
+            profiler.disable()
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
         for summary in summaries:
             print(f"[scale]   {summary}", flush=True)
         print(
@@ -93,7 +120,7 @@ def main() -> None:
         )
     finally:
         engine.dispose()
-        if args.backend == "postgresql" and not args.keep:
+        if args.backend == "postgresql" and not args.keep and not args.reuse:
             _drop_database(admin_url)
 
 

@@ -39,6 +39,7 @@ MAX_OVERDUE_DAYS = 14
 BASE_CONFIDENCE = 0.3
 PAIR = 10_000_000  # pair key = customer * PAIR + product
 DAY = 86400.0
+STREAM_ROWS = 250_000
 
 
 @dataclass(frozen=True)
@@ -108,15 +109,26 @@ def _history_columns(
             OrderLine.quantity > 0,
         )
     )
-    rows = uow.session.connection().execute(query).all()
-    if not rows:
+    # Streamed in slices (a server-side cursor on PostgreSQL): ten million lines never sit in
+    # memory as Python tuples at once, only as the four arrays.
+    # The options go on the statement: on the connection they would stay for the planner's writes.
+    result = uow.session.connection().execute(
+        query.execution_options(stream_results=True, yield_per=STREAM_ROWS)
+    )
+    parts: list[np.ndarray] = []
+    for rows in result.partitions():
+        # Column by column: numpy reads plain tuples ten times faster than SQLAlchemy rows.
+        parts.append(np.array([np.array(column, dtype=np.float64) for column in zip(*rows, strict=True)]))
+    if not parts:
         empty = np.zeros(0)
         return empty.astype(np.int64), empty.astype(np.int64), empty, empty
-    # Column by column: numpy reads plain tuples ten times faster than SQLAlchemy rows.
-    customer, product, quantity, day = (
-        np.array(column, dtype=np.float64) for column in zip(*rows, strict=True)
+    columns = np.concatenate(parts, axis=1)
+    return (
+        columns[0].astype(np.int64),
+        columns[1].astype(np.int64),
+        columns[2],
+        columns[3] - as_of.timestamp() / DAY,
     )
-    return customer.astype(np.int64), product.astype(np.int64), quantity, day - as_of.timestamp() / DAY
 
 
 def _score(table: IntervalTable, prior_log_rate: np.ndarray) -> _Scored:
