@@ -97,10 +97,6 @@ def decide(
     if trigger.status is not TriggerStatus.ACTIVE:
         return _no(Reason.TRIGGER_PAUSED, f"trigger {trigger.name} is {trigger.status.value}")
     marketing = trigger.category is ConsentPurpose.MARKETING
-    if marketing and in_control_group(facts.customer_id, settings.control_percent):
-        return _no(Reason.CONTROL_GROUP)
-    if in_holdout(trigger.name, facts.customer_id, trigger.holdout_percent):
-        return _no(Reason.HOLDOUT)
     channel, missing = choose_channel(facts, trigger)
     if channel is None:
         return _no(missing)
@@ -112,13 +108,19 @@ def decide(
     cooldown = timedelta(days=max(1, trigger.cooldown_days))
     if any(c.subject == subject and now - cooldown < c.at for c in others):
         return _no(Reason.DUPLICATE, f"{subject} was covered in the last {cooldown.days} days")
-    said_no = facts.declined.get(trigger.id) if trigger.id is not None else None
-    if said_no is not None and now - said_no < timedelta(days=trigger.cooldown_days):
-        return _no(Reason.COOLDOWN, f"said no on {said_no.date().isoformat()}")
     used = sum(1 for c in others if c.sent and now - CAP_WINDOW < c.at <= now)
     limit = min(facts.max_per_week, settings.weekly_cap)
     if marketing and used >= limit:
         return _no(Reason.CAP, f"{used} proactive messages in the last 7 days, limit {limit}")
+    # Held back only once everything above says the message would go: the holdout and the control
+    # group must look like the customers who do get it, or the comparison measures reachability.
+    if marketing and in_control_group(facts.customer_id, settings.control_percent):
+        return _no(Reason.CONTROL_GROUP)
+    if in_holdout(trigger.name, facts.customer_id, trigger.holdout_percent):
+        return _no(Reason.HOLDOUT)
+    said_no = facts.declined.get(trigger.id) if trigger.id is not None else None
+    if said_no is not None and now - said_no < timedelta(days=trigger.cooldown_days):
+        return _no(Reason.COOLDOWN, f"said no on {said_no.date().isoformat()}")
     blocked = blocked_by(now, facts.time_zone, facts.quiet_hours, trigger.window)
     if blocked is not None:
         reason = Reason.QUIET_HOURS if blocked is Blocked.QUIET_HOURS else Reason.OUTSIDE_WINDOW

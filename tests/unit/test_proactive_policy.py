@@ -58,6 +58,22 @@ def test_holdout_is_stable_per_trigger_and_customer() -> None:
     assert 0.17 < share < 0.23
 
 
+def test_only_customers_who_would_get_the_message_are_held_back() -> None:
+    """Holdout and control must look like the treated: unreachable or unwelcome customers are
+    blocked for that reason first, else the comparison would measure reachability, not the message."""
+    spec = trigger(holdout_percent=20)
+    held = first_id(lambda i: in_holdout("refill", i, 20) and not in_control_group(i, 5))
+    member = first_id(lambda i: in_control_group(i, 5))
+    no_consent = decide(facts(held, consents=frozenset()), spec, NOON_BERLIN, SETTINGS, subject=SUBJECT)
+    complaint = decide(facts(member, complaint_open=True), spec, NOON_BERLIN, SETTINGS, subject=SUBJECT)
+    eligible = decide(facts(held), spec, NOON_BERLIN, SETTINGS, subject=SUBJECT)
+    assert (no_consent.reason, complaint.reason, eligible.reason) == (
+        Reason.NO_CONSENT,
+        Reason.COMPLAINT_OPEN,
+        Reason.HOLDOUT,
+    )
+
+
 def test_consent_is_per_category_and_channel() -> None:
     # Marketing allowed on the web only; service on Telegram only; the customer prefers Telegram.
     consents = frozenset(
