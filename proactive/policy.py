@@ -104,6 +104,13 @@ def decide(
         return _no(Reason.COMPLAINT_OPEN)
     if marketing and facts.handoff_waiting:
         return _no(Reason.HANDOFF_WAITING)
+    # Held back only when the customer's own situation (consent, channel, complaints) would let the
+    # message go, so the holdout and the control group look like the treated. What our own sends
+    # change (duplicates, the cap, the cooldown) comes after: the held-back never use any of it.
+    if marketing and in_control_group(facts.customer_id, settings.control_percent):
+        return _no(Reason.CONTROL_GROUP)
+    if in_holdout(trigger.name, facts.customer_id, trigger.holdout_percent):
+        return _no(Reason.HOLDOUT)
     others = [contact for contact in facts.contacts if contact.key != key]
     cooldown = timedelta(days=max(1, trigger.cooldown_days))
     if any(c.subject == subject and now - cooldown < c.at for c in others):
@@ -112,12 +119,6 @@ def decide(
     limit = min(facts.max_per_week, settings.weekly_cap)
     if marketing and used >= limit:
         return _no(Reason.CAP, f"{used} proactive messages in the last 7 days, limit {limit}")
-    # Held back only once everything above says the message would go: the holdout and the control
-    # group must look like the customers who do get it, or the comparison measures reachability.
-    if marketing and in_control_group(facts.customer_id, settings.control_percent):
-        return _no(Reason.CONTROL_GROUP)
-    if in_holdout(trigger.name, facts.customer_id, trigger.holdout_percent):
-        return _no(Reason.HOLDOUT)
     said_no = facts.declined.get(trigger.id) if trigger.id is not None else None
     if said_no is not None and now - said_no < timedelta(days=trigger.cooldown_days):
         return _no(Reason.COOLDOWN, f"said no on {said_no.date().isoformat()}")
