@@ -290,8 +290,10 @@ def simulate(
     # Exposures whose window closed within the run: the later ones are not yet fully observed.
     measured_end = end - timedelta(days=WINDOW_DAYS)
     results = trigger_results(uow(), log, config.start, measured_end)
+    # Whole weeks only: a last week of one or two days is a point of a handful of exposures.
+    charted_end = config.start + timedelta(days=7 * ((measured_end - config.start).days // 7))
     series = conversion_series(
-        log, config.start, measured_end, trigger_id=_trigger_id(store, HELPFUL), step=timedelta(days=7)
+        log, config.start, charted_end, trigger_id=_trigger_id(store, HELPFUL), step=timedelta(days=7)
     )
     groups = _groups(store, log, config, end)
     store.dispose()
