@@ -10,12 +10,15 @@ Every pair of the shop is scored in one numpy call; nothing here loops over purc
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import Integer, Select, cast, select
+from sqlalchemy.dialects.postgresql import DOUBLE_PRECISION
 
 from crm.models import Order, OrderLine, Product, ProductKind
 from crm.repositories.orders import NOT_USED_UP
@@ -109,7 +112,10 @@ def _history_columns(
             OrderLine.quantity > 0,
         )
     )
-    # Streamed in slices (a server-side cursor on PostgreSQL): ten million lines never sit in
+    if uow.session.get_bind().dialect.name == "postgresql":
+        customer, product, quantity, epoch = _copied_columns(uow, query)
+        return customer, product, quantity, epoch - as_of.timestamp() / DAY
+    # Streamed in slices: ten million lines never sit in
     # memory as Python tuples at once, only as the four arrays.
     # The options go on the statement: on the connection they would stay for the planner's writes.
     result = uow.session.connection().execute(
@@ -128,6 +134,57 @@ def _history_columns(
         columns[1].astype(np.int64),
         columns[2],
         columns[3] - as_of.timestamp() / DAY,
+    )
+
+
+# One row of `COPY ... (FORMAT binary)` for (int4, int4, int4, float8), none NULL: the field
+# count, then each field's byte length and its big-endian value.
+_COPY_ROW = np.dtype(
+    [("fields", ">i2"), ("n0", ">i4"), ("customer", ">i4"), ("n1", ">i4"), ("product", ">i4"),
+     ("n2", ">i4"), ("quantity", ">i4"), ("n3", ">i4"), ("epoch_days", ">f8")]
+)  # fmt: skip
+_COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
+
+
+def _copied_columns(
+    uow: UnitOfWork, query: Select[Any]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """PostgreSQL: the history by `COPY (query) TO STDOUT` in binary, read by numpy in one go.
+
+    Eight million lines through the driver's cursor cost 27 s of Python tuples; the binary
+    copy is fixed-width rows numpy reads without a Python object per value (bench/scale.py).
+    """
+    columns = list(query.subquery().c)
+    typed = select(*(cast(column, Integer) for column in columns[:3]), cast(columns[3], DOUBLE_PRECISION))
+    connection = uow.session.connection()
+    sql = str(typed.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+    buffer = io.BytesIO()
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.copy_expert(f"COPY ({sql}) TO STDOUT (FORMAT binary)", buffer)
+    finally:
+        cursor.close()
+    data = buffer.getbuffer()
+    if bytes(data[:11]) != _COPY_SIGNATURE:
+        raise ValueError("COPY answered without the binary signature")
+    start = 19 + int.from_bytes(data[15:19], "big")  # signature, flags, header extension
+    body = data[start : len(data) - 2]  # the trailer: a field count of -1
+    if len(body) % _COPY_ROW.itemsize:
+        raise ValueError("COPY rows are not of the expected width")
+    rows = np.frombuffer(body, dtype=_COPY_ROW)
+    if rows.size and not (
+        (rows["fields"] == 4).all()
+        and (rows["n0"] == 4).all()
+        and (rows["n1"] == 4).all()
+        and (rows["n2"] == 4).all()
+        and (rows["n3"] == 8).all()
+    ):
+        raise ValueError("COPY rows are not (int4, int4, int4, float8)")
+    return (
+        rows["customer"].astype(np.int64),
+        rows["product"].astype(np.int64),
+        rows["quantity"].astype(np.float64),
+        rows["epoch_days"].astype(np.float64),
     )
 
 

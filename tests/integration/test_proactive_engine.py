@@ -78,6 +78,19 @@ def _rows(engine: Engine) -> dict[str, int]:
         }
 
 
+def test_replenishment_on_postgresql_reads_the_history_by_binary_copy_alike(postgres_store: Engine) -> None:
+    # PostgreSQL reads the lines by `COPY ... (FORMAT binary)`: the same candidates and dates.
+    shop = proactive_shop(postgres_store)
+    with _uow(postgres_store) as uow:
+        found = {c.customer_id: c for c in replenishment.candidates(uow, NOW, horizon_days=3)}
+        later = {c.customer_id for c in replenishment.candidates(uow, NOW, horizon_days=5)}
+    assert set(found) == {shop.anna, shop.ben}
+    assert abs(found[shop.anna].due_at - ANNA_RUNS_OUT) < timedelta(seconds=1)
+    assert found[shop.ben].due_at == NOW + timedelta(days=2)
+    assert found[shop.anna].facts["purchases"] == 3 and found[shop.anna].facts["quantity"] == 1
+    assert shop.carla in later and shop.dana not in later
+
+
 def test_replenishment_dates_from_the_customers_own_rhythm(store: Engine, shop: ShopIds) -> None:
     with _uow(store) as uow:
         found = {c.customer_id: c for c in replenishment.candidates(uow, NOW, horizon_days=3)}
