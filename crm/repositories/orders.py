@@ -102,31 +102,6 @@ class OrderRepository:
         ).all()
         return [(product, quantity, placed_at, currency) for product, quantity, placed_at, currency in rows]
 
-    def consumable_history(self, as_of: datetime) -> Sequence[tuple[int, int, int, datetime]]:
-        """(customer_id, product_id, quantity, placed_at) of every consumable bought up to `as_of`.
-
-        All customers at once, as plain columns (the replenishment predictor's input), sorted by
-        customer, product and time; the same lines `consumable_lines` counts for one customer.
-        """
-        rows = self._session.execute(
-            select(Order.customer_id, OrderLine.product_id, OrderLine.quantity, Order.placed_at)
-            .join(OrderLine, OrderLine.order_id == Order.id)
-            .join(Product, Product.id == OrderLine.product_id)
-            .where(
-                Order.customer_id.is_not(None),
-                Order.status.not_in(NOT_USED_UP),
-                Order.placed_at <= as_of,
-                Product.kind == ProductKind.CONSUMABLE,
-                OrderLine.quantity > 0,
-            )
-            .order_by(Order.customer_id, OrderLine.product_id, Order.placed_at, OrderLine.id)
-        ).all()
-        return [
-            (customer, product, quantity, placed_at)
-            for customer, product, quantity, placed_at in rows
-            if customer is not None  # filtered in SQL; this tells the type checker
-        ]
-
     # The two look-ups below belong to other aggregates; they live here until the catalogue and
     # customer repositories offer them (new orders need the product and the shipping address).
     def product(self, product_id: int) -> Product | None:

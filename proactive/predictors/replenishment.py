@@ -94,10 +94,10 @@ def _history_columns(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Every consumable bought up to `as_of` as column arrays: customer, product, quantity, day.
 
-    The same lines as `uow.orders.consumable_history` (cancelled, returned and refunded orders
-    never count), but the day number (relative to `as_of`, negative: the past) is computed by
-    the database and no datetime or ORM row is built per line: ten million lines stay a few
-    arrays (bench/scale.py).
+    The same lines `uow.orders.consumable_lines` counts for one customer (cancelled, returned
+    and refunded orders never count), but the day number (relative to `as_of`, negative: the
+    past) is computed by the database and no datetime or ORM row is built per line: ten million
+    lines stay a few arrays (bench/scale.py).
     """
     epoch_days = order_epoch_days(uow.session.get_bind().dialect.name)
     query = (
