@@ -29,7 +29,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from html import escape
 
 import numpy as np
-from sqlalchemy import Engine, distinct, func, select
+from sqlalchemy import ColumnElement, Engine, distinct, func, select
 
 from crm.models import CaseEvent, CaseEventKind, CaseKind, CaseStatus, SupportCase
 from crm.uow import UnitOfWork
@@ -190,40 +190,37 @@ def reach(log: Engine, start: datetime, end: datetime) -> Reach:
 
 def waiting_times(uow: UnitOfWork, start: datetime, end: datetime) -> Durations:
     """Chat handoffs opened in [start, end): opening until first taken."""
-    first_taken = (
-        select(CaseEvent.case_id, func.min(CaseEvent.at).label("at"))
-        .where(CaseEvent.kind == CaseEventKind.TAKEN)
-        .group_by(CaseEvent.case_id)
-        .subquery()
+    return _until_first(
+        uow, start, end, CaseEvent.kind == CaseEventKind.TAKEN, SupportCase.kind == CaseKind.HANDOFF
     )
-    with uow:
-        rows = uow.session.execute(
-            select(SupportCase.opened_at, first_taken.c.at)
-            .outerjoin(first_taken, first_taken.c.case_id == SupportCase.id)
-            .where(
-                SupportCase.kind == CaseKind.HANDOFF,
-                SupportCase.status != CaseStatus.WITHDRAWN,
-                SupportCase.opened_at >= start,
-                SupportCase.opened_at < end,
-            )
-        ).all()
-    waited = [_seconds(opened, taken) for opened, taken in rows if taken is not None]
-    return Durations.of(waited, still_waiting=sum(1 for _, taken in rows if taken is None))
 
 
 def first_reply_times(uow: UnitOfWork, start: datetime, end: datetime) -> Durations:
     """All cases opened in [start, end): opening until the first word from a person."""
-    first_word = (
+    return _until_first(uow, start, end, CaseEvent.kind.in_(FIRST_WORD) & (CaseEvent.actor != SYSTEM_ACTOR))
+
+
+def _until_first(
+    uow: UnitOfWork,
+    start: datetime,
+    end: datetime,
+    event: ColumnElement[bool],
+    *cases: ColumnElement[bool],
+) -> Durations:
+    """From the opening of each case in [start, end) matching `cases` to its first `event`;
+    withdrawn cases count nowhere, cases without such an event are still waiting."""
+    first = (
         select(CaseEvent.case_id, func.min(CaseEvent.at).label("at"))
-        .where(CaseEvent.kind.in_(FIRST_WORD), CaseEvent.actor != SYSTEM_ACTOR)
+        .where(event)
         .group_by(CaseEvent.case_id)
         .subquery()
     )
     with uow:
         rows = uow.session.execute(
-            select(SupportCase.opened_at, first_word.c.at)
-            .outerjoin(first_word, first_word.c.case_id == SupportCase.id)
+            select(SupportCase.opened_at, first.c.at)
+            .outerjoin(first, first.c.case_id == SupportCase.id)
             .where(
+                *cases,
                 SupportCase.status != CaseStatus.WITHDRAWN,
                 SupportCase.opened_at >= start,
                 SupportCase.opened_at < end,
