@@ -29,9 +29,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from html import escape
 
 import numpy as np
-from sqlalchemy import ColumnElement, Engine, distinct, func, select
+from sqlalchemy import Engine, distinct, func, select
 
-from crm.models import CaseEvent, CaseEventKind, CaseKind, CaseStatus, SupportCase
+from crm.models import CaseEventKind, CaseKind
 from crm.uow import UnitOfWork
 from outcomes.metrics import Metric, ShopMetrics, shop_metrics
 from proactive.predictors.base import aware
@@ -43,7 +43,6 @@ WEEKLY_UP_TO_DAYS = 120
 # "A person has joined" is said by the system on taking; the first word is what an agent wrote, or
 # handing back or closing without a word.
 FIRST_WORD = (CaseEventKind.REPLIED, CaseEventKind.HANDED_BACK, CaseEventKind.CLOSED)
-SYSTEM_ACTOR = "system"
 
 
 class BadRange(ValueError):
@@ -190,42 +189,20 @@ def reach(log: Engine, start: datetime, end: datetime) -> Reach:
 
 def waiting_times(uow: UnitOfWork, start: datetime, end: datetime) -> Durations:
     """Chat handoffs opened in [start, end): opening until first taken."""
-    return _until_first(
-        uow, start, end, CaseEvent.kind == CaseEventKind.TAKEN, SupportCase.kind == CaseKind.HANDOFF
-    )
+    with uow:
+        rows = uow.cases.openings_until_first(start, end, [CaseEventKind.TAKEN], kind=CaseKind.HANDOFF)
+    return _durations(rows)
 
 
 def first_reply_times(uow: UnitOfWork, start: datetime, end: datetime) -> Durations:
     """All cases opened in [start, end): opening until the first word from a person."""
-    return _until_first(uow, start, end, CaseEvent.kind.in_(FIRST_WORD) & (CaseEvent.actor != SYSTEM_ACTOR))
-
-
-def _until_first(
-    uow: UnitOfWork,
-    start: datetime,
-    end: datetime,
-    event: ColumnElement[bool],
-    *cases: ColumnElement[bool],
-) -> Durations:
-    """From the opening of each case in [start, end) matching `cases` to its first `event`;
-    withdrawn cases count nowhere, cases without such an event are still waiting."""
-    first = (
-        select(CaseEvent.case_id, func.min(CaseEvent.at).label("at"))
-        .where(event)
-        .group_by(CaseEvent.case_id)
-        .subquery()
-    )
     with uow:
-        rows = uow.session.execute(
-            select(SupportCase.opened_at, first.c.at)
-            .outerjoin(first, first.c.case_id == SupportCase.id)
-            .where(
-                *cases,
-                SupportCase.status != CaseStatus.WITHDRAWN,
-                SupportCase.opened_at >= start,
-                SupportCase.opened_at < end,
-            )
-        ).all()
+        rows = uow.cases.openings_until_first(start, end, FIRST_WORD, by_person=True)
+    return _durations(rows)
+
+
+def _durations(rows: list[tuple[datetime, datetime | None]]) -> Durations:
+    """Cases without the event are still waiting."""
     answered = [_seconds(opened, at) for opened, at in rows if at is not None]
     return Durations.of(answered, still_waiting=sum(1 for _, at in rows if at is None))
 

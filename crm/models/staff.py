@@ -68,6 +68,10 @@ class StaffSession(Base):
     expires_at: Mapped[datetime]
 
 
+# The actor of case events the bot or the scheduler writes, not a person.
+SYSTEM_ACTOR = "system"
+
+
 class CaseEvent(Base):
     """What happened to a handoff in the console: notes, takes, transfers, hand-backs, closes."""
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Integer, cast, func, select
+from sqlalchemy import ColumnElement, Integer, cast, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from crm.models import CaseKind, CaseStatus, Review, SupportCase
+from crm.models import CaseEvent, CaseEventKind, CaseKind, CaseStatus, Review, SupportCase
+from crm.models.staff import SYSTEM_ACTOR
 
 CASE_PREFIX = "CS-"
 # The demo shop and imports number from here; a fresh store starts here too.
@@ -103,6 +104,38 @@ class CaseRepository:
             except IntegrityError:
                 if attempt == attempts - 1:
                     raise
+
+    def openings_until_first(
+        self,
+        start: datetime,
+        end: datetime,
+        events: Sequence[CaseEventKind],
+        *,
+        kind: CaseKind | None = None,
+        by_person: bool = False,
+    ) -> list[tuple[datetime, datetime | None]]:
+        """Each case opened in [start, end) (of `kind`, if given; withdrawn ones left out): its
+        opening and its first event of `events` (by a person, not the system, if `by_person`), or None."""
+        which: list[ColumnElement[bool]] = [CaseEvent.kind.in_(events)]
+        if by_person:
+            which.append(CaseEvent.actor != SYSTEM_ACTOR)
+        first = (
+            select(CaseEvent.case_id, func.min(CaseEvent.at).label("at"))
+            .where(*which)
+            .group_by(CaseEvent.case_id)
+        ).subquery()
+        query = (
+            select(SupportCase.opened_at, first.c.at)
+            .outerjoin(first, first.c.case_id == SupportCase.id)
+            .where(
+                SupportCase.status != CaseStatus.WITHDRAWN,
+                SupportCase.opened_at >= start,
+                SupportCase.opened_at < end,
+            )
+        )
+        if kind is not None:
+            query = query.where(SupportCase.kind == kind)
+        return [(opened, at) for opened, at in self._session.execute(query)]
 
     def customers_with_complaints(self, start: datetime, end: datetime) -> int:
         """Distinct customers who opened at least one complaint in [start, end)."""

@@ -15,8 +15,6 @@ from typing import Any
 from crm.models import AuditEntry
 from crm.uow import UnitOfWork
 
-SYSTEM = "system"
-
 
 @dataclass(frozen=True)
 class AuditView:

@@ -23,6 +23,7 @@ from crm.models import (
     ConsentPurpose,
     StaffRole,
 )
+from crm.models.staff import SYSTEM_ACTOR
 from crm.services.cases import appended
 from crm.services.devices import service_status
 from crm.services.orders import recent_orders
@@ -246,7 +247,9 @@ def unanswered_cases(uow: UnitOfWork, opened_before: datetime) -> list[tuple[str
 def mark_unanswered(uow: UnitOfWork, number: str, now: datetime) -> None:
     with uow:
         case = _handoff(uow, number)
-        uow.desk.add_event(CaseEvent(case_id=case.id, kind=CaseEventKind.UNANSWERED, actor="system", at=now))
+        uow.desk.add_event(
+            CaseEvent(case_id=case.id, kind=CaseEventKind.UNANSWERED, actor=SYSTEM_ACTOR, at=now)
+        )
         uow.commit()
 
 

@@ -11,12 +11,11 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import Engine, create_engine, inspect, select, text
 from sqlalchemy.orm import Session
 
@@ -27,14 +26,13 @@ from crm.models import ChatRating, Customer, StaffRole, SupportCase
 from crm.services.staff import change_user, create_user
 from crm.settings import VAR_DIR
 from crm.uow import UnitOfWork
-from tests.support.ci import unavailable
+from tests.support.browser import chromium
 from tests.support.console import PASSWORD
 from tests.support.live import LiveSystem, free_port
 from tests.support.telegram import TelegramChat, link_through_the_storefront, texts
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = VAR_DIR / "screenshots"
 CUSTOMER = "C00195"  # no other test module uses it
 CHAT_ID = "419500195"
@@ -81,14 +79,8 @@ def console_url(system: LiveSystem, store: Engine) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not CHROMIUM.is_file():
-        unavailable(f"no Chromium at {CHROMIUM} (make setup installs Debian's chromium as root)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"]
-        )
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 def shot(page: Page, name: str) -> None:

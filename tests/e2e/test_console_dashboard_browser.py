@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 from sqlalchemy import Engine
 
 from console.app import create_app
@@ -22,14 +22,13 @@ from console.settings import ConsoleSettings
 from crm.models import StaffRole
 from crm.settings import VAR_DIR
 from crm.uow import UnitOfWork
-from tests.support.ci import unavailable
+from tests.support.browser import chromium
 from tests.support.console import PASSWORD, SECRET, FakeChat, add_staff, settings_for
 from tests.support.dashboard_shop import NOW, fill_log, hand_made_shop
 from tests.support.live import free_port
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = VAR_DIR / "screenshots"
 WAIT = 30_000
 
@@ -63,14 +62,8 @@ def console_url(store: Engine, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def browser() -> Iterator[Browser]:
-    if not CHROMIUM.is_file():
-        unavailable(f"no Chromium at {CHROMIUM} (make setup installs Debian's chromium as root)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"]
-        )
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 def test_a_marketer_reads_the_dashboard_for_a_period_and_downloads_the_csv(
