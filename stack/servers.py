@@ -8,7 +8,7 @@ Telegram Bot API, whose webhook it sets once Rasa answers.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,11 +99,22 @@ def start_storefront(
 
 
 def start_console(
-    settings: Settings, token: str, port: int, *, echo: bool = True, log_file: Path | None = None
+    settings: Settings,
+    token: str,
+    port: int,
+    *,
+    echo: bool = True,
+    log_file: Path | None = None,
+    environment: Mapping[str, str] | None = None,
 ) -> ManagedProcess:
     """The staff console (console/): it needs the store and Rasa's HTTP API, whose token goes in
-    the environment, never on the command line."""
-    env = {**storefront_environment(settings), "RASA_AUTH_TOKEN": token, "CONSOLE_PORT": str(port)}
+    the environment, never on the command line; `environment` adds its own settings (console/settings.py)."""
+    env = {
+        **storefront_environment(settings),
+        **(environment or {}),
+        "RASA_AUTH_TOKEN": token,
+        "CONSOLE_PORT": str(port),
+    }
     return ManagedProcess(
         "console", [str(APP_PYTHON), "-m", "console", "--port", str(port)], env=env, cwd=PROJECT_ROOT,
         echo=echo, log_file=log_file,

@@ -8,24 +8,21 @@ Screenshots go to var/screenshots/console-*.png (not committed).
 from __future__ import annotations
 
 import re
-import threading
 import time
 from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import Engine, create_engine, inspect, select, text
 from sqlalchemy.orm import Session
 
-from console.app import create_app
-from console.settings import ConsoleSettings
 from crm.db import make_engine
 from crm.models import ChatRating, Customer, StaffRole, SupportCase
 from crm.services.staff import change_user, create_user
 from crm.settings import VAR_DIR
 from crm.uow import UnitOfWork
+from stack.servers import CONSOLE_START_TIMEOUT, start_console
 from tests.support.browser import chromium
 from tests.support.console import PASSWORD
 from tests.support.live import LiveSystem, free_port
@@ -56,21 +53,26 @@ def console_url(system: LiveSystem, store: Engine) -> Iterator[str]:
             ("marketer@demo", "Mira Marketer", StaffRole.MARKETER),
         )
     ]
-    outcomes = f"sqlite:///{system.log_dir / 'outcomes.db'}"
-    app = create_app(
-        system.settings, ConsoleSettings(suppression_secret="e2e-suppression-secret", outcomes_url=outcomes)
-    )
+    # A process of its own, as `make run` starts it: nothing the console does can stall this test.
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "the console did not start"
-        time.sleep(0.05)
+    console = start_console(
+        system.settings,
+        system.token,
+        port,
+        echo=False,
+        log_file=system.log_dir / "console.log",
+        environment={
+            "SUPPRESSION_SECRET": "e2e-suppression-secret",
+            "OUTCOMES_DATABASE_URL": f"sqlite:///{system.log_dir / 'outcomes.db'}",
+        },
+    )
+    try:
+        console.wait_healthy(f"http://127.0.0.1:{port}/health", CONSOLE_START_TIMEOUT)
+    except Exception:
+        console.stop()
+        raise
     yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    console.stop()
     # The system is shared with other test modules: without active agents the bot's wait estimate
     # is what it was before these accounts existed.
     for account in accounts:

@@ -59,7 +59,8 @@ class LiveSystem:
             body["metadata"] = {"token": token or self.chat_token(str(customer))}
         response = httpx.post(f"{self.settings.rasa_url}/webhooks/rest/webhook", json=body, timeout=60)
         response.raise_for_status()
-        texts, buttons = [], []
+        texts: list[str] = []
+        buttons: list[dict[str, Any]] = []
         for item in response.json():
             if "text" in item:
                 texts.append(item["text"])
