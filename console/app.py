@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import parse_qs, quote
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi import Path as FastPath
@@ -22,6 +22,7 @@ from console.api import api_router
 from console.chat import ChatError, RasaChat
 from console.context import Chat, ChatUnavailable, Console
 from console.dashboard_pages import dashboard_routes
+from console.forms import FormFields
 from console.marketing_api import marketing_router
 from console.marketing_pages import marketing_pages
 from console.security import ADMIN, DESK, Forbidden, Guard, LoginThrottle, NotLoggedIn, Staff
@@ -135,16 +136,11 @@ def create_app(
         html = pages.get_template(template).render(me=who, **values)
         return HTMLResponse(html, status_code=status)
 
-    async def form(request: Request) -> dict[str, str]:
-        body = (await request.body())[:100_000]
-        fields = parse_qs(body.decode("utf-8", "replace"))
-        return {name: values[0] for name, values in fields.items() if values}
-
-    async def posted(request: Request, roles: tuple[StaffRole, ...]) -> tuple[Staff, dict[str, str]]:
+    def posted(request: Request, fields: dict[str, str], roles: tuple[StaffRole, ...]) -> Staff:
+        """Who posts `fields`: logged in, holding one of `roles`, with the form's CSRF token."""
         who = guard.require(request, roles)
-        fields = await form(request)
         guard.require_csrf(who, fields.get("csrf"))
-        return who, fields
+        return who
 
     def api_call(request: Request) -> bool:
         return request.url.path.startswith("/api/")
@@ -208,8 +204,7 @@ def create_app(
         return page
 
     @app.post("/login", include_in_schema=False)
-    async def login(request: Request) -> Response:
-        fields = await form(request)
+    def login(request: Request, fields: FormFields) -> Response:
         client = request.client.host if request.client else "?"
         if not guard.login_token_ok(request, fields.get("csrf")):
             return render("error.html", None, 403, message="The login form expired: reload the page.")
@@ -226,8 +221,8 @@ def create_app(
         return page
 
     @app.post("/logout", include_in_schema=False)
-    async def logout(request: Request) -> Response:
-        who, _ = await posted(request, tuple(StaffRole))
+    def logout(request: Request, fields: FormFields) -> Response:
+        who = posted(request, fields, tuple(StaffRole))
         staff.log_out(console.store(), who.session_id)
         page = RedirectResponse("/login", status_code=303)
         guard.clear_session(request, page)
@@ -247,8 +242,8 @@ def create_app(
         return render("queue.html", who)
 
     @app.post("/availability", include_in_schema=False)
-    async def availability(request: Request) -> Response:
-        who, fields = await posted(request, DESK)
+    def availability(request: Request, fields: FormFields) -> Response:
+        who = posted(request, fields, DESK)
         try:
             value = Availability(fields.get("availability", ""))
         except ValueError:
@@ -284,8 +279,8 @@ def create_app(
         )
 
     @app.post("/admin/users", include_in_schema=False)
-    async def admin_create_user(request: Request) -> Response:
-        who, fields = await posted(request, ADMIN)
+    def admin_create_user(request: Request, fields: FormFields) -> Response:
+        who = posted(request, fields, ADMIN)
         try:
             staff.create_user(
                 console.store(),
@@ -301,10 +296,10 @@ def create_app(
         return RedirectResponse("/admin?done=created", status_code=303)
 
     @app.post("/admin/users/{user_id}", include_in_schema=False)
-    async def admin_change_user(
-        request: Request, user_id: Annotated[int, FastPath(ge=1, le=2_147_483_647)]
+    def admin_change_user(
+        request: Request, fields: FormFields, user_id: Annotated[int, FastPath(ge=1, le=2_147_483_647)]
     ) -> Response:
-        who, fields = await posted(request, ADMIN)
+        who = posted(request, fields, ADMIN)
         try:
             role = StaffRole(fields["role"]) if fields.get("role") else None
             active = {"yes": True, "no": False}.get(fields.get("active", ""))
@@ -318,8 +313,8 @@ def create_app(
         return RedirectResponse("/admin?done=changed", status_code=303)
 
     @app.post("/admin/customers/erase", include_in_schema=False)
-    async def admin_erase(request: Request) -> Response:
-        who, fields = await posted(request, ADMIN)
+    def admin_erase(request: Request, fields: FormFields) -> Response:
+        who = posted(request, fields, ADMIN)
         ref = fields.get("ref", "").strip()
         if not ref or fields.get("confirm", "").strip() != ref:
             return render(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import date, time
 from typing import Annotated, Any
 
@@ -12,12 +12,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from console import marketing
 from console.context import Console
+from console.forms import FormFields
 from console.security import MARKETING, Staff
 from crm.models import ConsentPurpose, Predictor, StaffRole, TriggerStatus
 from proactive.triggers import PLACEHOLDERS
 
 Render = Callable[..., HTMLResponse]
-Posted = Callable[[Request, tuple[StaffRole, ...]], Awaitable[tuple[Staff, dict[str, str]]]]
+Posted = Callable[[Request, dict[str, str], tuple[StaffRole, ...]], Staff]
 
 NEW_TRIGGER: dict[str, Any] = {
     "name": "",
@@ -165,8 +166,8 @@ def marketing_pages(console: Console, render: Render, posted: Posted) -> APIRout
         )
 
     @pages.post("/marketing/triggers", include_in_schema=False)
-    async def create_trigger_page(request: Request) -> Response:
-        who, fields = await posted(request, MARKETING)
+    def create_trigger_page(request: Request, fields: FormFields) -> Response:
+        who = posted(request, fields, MARKETING)
         try:
             row = marketing.save_trigger(
                 console.store(), trigger_form(fields), console.clock(), actor=who.actor
@@ -176,10 +177,10 @@ def marketing_pages(console: Console, render: Render, posted: Posted) -> APIRout
         return RedirectResponse(f"/marketing/triggers/{row.id}?done=created", status_code=303)
 
     @pages.post("/marketing/triggers/{trigger_id}", include_in_schema=False)
-    async def change_trigger_page(
-        request: Request, trigger_id: Annotated[int, FastPath(ge=1, le=2_147_483_647)]
+    def change_trigger_page(
+        request: Request, fields: FormFields, trigger_id: Annotated[int, FastPath(ge=1, le=2_147_483_647)]
     ) -> Response:
-        who, fields = await posted(request, MARKETING)
+        who = posted(request, fields, MARKETING)
         try:
             marketing.save_trigger(
                 console.store(), trigger_form(fields), console.clock(), actor=who.actor, trigger_id=trigger_id
@@ -191,10 +192,10 @@ def marketing_pages(console: Console, render: Render, posted: Posted) -> APIRout
         return RedirectResponse(f"/marketing/triggers/{trigger_id}?done=saved", status_code=303)
 
     @pages.post("/marketing/triggers/{trigger_id}/status", include_in_schema=False)
-    async def trigger_status_page(
-        request: Request, trigger_id: Annotated[int, FastPath(ge=1, le=2_147_483_647)]
+    def trigger_status_page(
+        request: Request, fields: FormFields, trigger_id: Annotated[int, FastPath(ge=1, le=2_147_483_647)]
     ) -> Response:
-        who, fields = await posted(request, MARKETING)
+        who = posted(request, fields, MARKETING)
         try:
             status = TriggerStatus(fields.get("status", ""))
             marketing.set_status(console.store(), trigger_id, status, console.clock(), actor=who.actor)
@@ -204,10 +205,10 @@ def marketing_pages(console: Console, render: Render, posted: Posted) -> APIRout
         return RedirectResponse(f"/marketing?done={status.value}", status_code=303)
 
     @pages.post("/marketing/triggers/{trigger_id}/test-send", include_in_schema=False)
-    async def test_send_page(
-        request: Request, trigger_id: Annotated[int, FastPath(ge=1, le=2_147_483_647)]
+    def test_send_page(
+        request: Request, fields: FormFields, trigger_id: Annotated[int, FastPath(ge=1, le=2_147_483_647)]
     ) -> Response:
-        who, fields = await posted(request, MARKETING)
+        who = posted(request, fields, MARKETING)
         row = marketing.trigger(console.store(), trigger_id)
         try:
             sent = marketing.test_send(
@@ -223,8 +224,8 @@ def marketing_pages(console: Console, render: Render, posted: Posted) -> APIRout
         return trigger_page(who, row, row.definition, sent=sent)
 
     @pages.post("/marketing/kill-switch", include_in_schema=False)
-    async def kill_switch_page(request: Request) -> Response:
-        who, fields = await posted(request, MARKETING)
+    def kill_switch_page(request: Request, fields: FormFields) -> Response:
+        who = posted(request, fields, MARKETING)
         on = fields.get("on") == "yes"
         marketing.set_kill_switch(console.store(), on, console.clock(), actor=who.actor)
         return RedirectResponse(f"/marketing?done=kill+switch+{'on' if on else 'off'}", status_code=303)
