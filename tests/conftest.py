@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +16,17 @@ from sqlalchemy.exc import OperationalError
 from crm.db import make_engine
 from crm.migrate import upgrade
 from tests.support.ci import unavailable
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # A run stopped with SIGTERM (a CI time limit, `timeout`) unwinds like Ctrl-C: the fixtures'
+    # teardowns stop the servers they started instead of leaving them running.
+    signal.signal(signal.SIGTERM, _interrupt)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
 
 # The machines this project is developed and tested on run PostgreSQL here, trust auth.
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
