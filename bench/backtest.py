@@ -1,12 +1,14 @@
 """Backtests of the proactive predictors on the real Online Retail data, on a time split.
 
     .venv/bin/python bench/backtest.py [--data PATH] [--cutoff YYYY-MM-DD] [--chart PATH] [--no-progress]
+                                       [--only replenishment|churn|offers]
     make backtest
 
 Replenishment timing (MAE in days against the constant median interval and the average interval
 minus recency), churn (AUC against recency alone and BG/NBD) and offers (hit rate and NDCG at 5
 against popularity), all computed in one run. Prints a table and writes an SVG chart
 (docs/figures/backtest.svg). The data is read in place from ../shared/datasets, never copied.
+`--only` runs one backtest (no chart): churn alone needs no product embeddings.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from nlu.embeddings import CachedEmbedder, Embedder, MiniLMEmbedder  # noqa: E40
 
 DEFAULT_DATA = PROJECT_ROOT.parent / "shared" / "datasets" / "online_retail" / "online_retail.csv.gz"
 DEFAULT_CHART = PROJECT_ROOT / "docs" / "figures" / "backtest.svg"
+BACKTESTS = ("replenishment", "churn", "offers")
 EMBEDDING_CACHE = PROJECT_ROOT / "var" / "cache" / "backtest-product-embeddings.npz"
 
 
@@ -43,7 +46,8 @@ def main(argv: list[str] | None = None, *, embedder: Embedder | None = None) -> 
         return 2
     started = time.perf_counter()
     progress = not args.no_progress
-    steps = tqdm(total=4, desc="backtest", unit="step", disable=not progress)
+    chosen = BACKTESTS if args.only is None else (args.only,)
+    steps = tqdm(total=1 + len(chosen), desc="backtest", unit="step", disable=not progress)
     steps.set_postfix_str("reading the data")
     retail = load_retail(args.data, progress=progress)
     try:
@@ -52,16 +56,20 @@ def main(argv: list[str] | None = None, *, embedder: Embedder | None = None) -> 
         print(f"error: {error}", file=sys.stderr)
         return 2
     steps.update()
-    steps.set_postfix_str("replenishment")
-    rep = replenishment.run(retail, split)
-    steps.update()
-    steps.set_postfix_str("churn")
-    chu = churn.run(retail, split)
-    steps.update()
-    steps.set_postfix_str("offers (embedding product texts)")
-    model = embedder or CachedEmbedder(MiniLMEmbedder(threads=2, batch_size=64), EMBEDDING_CACHE)
-    off = offers.run(retail, split.cutoff, model)
-    steps.update()
+    rep = chu = off = None
+    if "replenishment" in chosen:
+        steps.set_postfix_str("replenishment")
+        rep = replenishment.run(retail, split)
+        steps.update()
+    if "churn" in chosen:
+        steps.set_postfix_str("churn")
+        chu = churn.run(retail, split)
+        steps.update()
+    if "offers" in chosen:
+        steps.set_postfix_str("offers (embedding product texts)")
+        model = embedder or CachedEmbedder(MiniLMEmbedder(threads=2, batch_size=64), EMBEDDING_CACHE)
+        off = offers.run(retail, split.cutoff, model)
+        steps.update()
     steps.close()
     results = Results(
         replenishment=rep,
@@ -73,8 +81,9 @@ def main(argv: list[str] | None = None, *, embedder: Embedder | None = None) -> 
         end=_date(split.end),
     )
     print(table(results))
-    chart(results, args.chart)
-    print(f"\nchart: {args.chart}")
+    if args.only is None:  # the chart shows all three backtests side by side
+        chart(results, args.chart)
+        print(f"\nchart: {args.chart}")
     return 0
 
 
@@ -95,6 +104,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         "--chart", type=Path, default=DEFAULT_CHART, help=f"SVG to write (default: {DEFAULT_CHART})"
     )
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bars")
+    parser.add_argument(
+        "--only", choices=BACKTESTS, default=None, help="run this backtest alone (no chart is written)"
+    )
     return parser.parse_args(argv)
 
 

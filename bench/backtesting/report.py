@@ -14,9 +14,10 @@ CHURN_GOAL = 0.78
 
 @dataclass(frozen=True)
 class Results:
-    replenishment: replenishment.ReplenishmentResult
-    churn: churn.ChurnResult
-    offers: offers.OffersResult
+    # None for a backtest left out of the run (`--only`).
+    replenishment: replenishment.ReplenishmentResult | None
+    churn: churn.ChurnResult | None
+    offers: offers.OffersResult | None
     seconds: float
     cutoff: str
     train_cutoff: str
@@ -24,26 +25,35 @@ class Results:
 
 
 def goals(results: Results) -> list[tuple[str, str, bool]]:
-    """(goal, what was reached, reached?) per backtest."""
+    """(goal, what was reached, reached?) per backtest that was run."""
     rep, chu, off = results.replenishment, results.churn, results.offers
-    cand, pop = off.scores[offers.CANDIDATE], off.scores[offers.POPULARITY]
-    return [
-        (
-            "replenishment MAE >= 20 % below the best baseline",
-            f"{rep.improvement:.1%} below {rep.best_baseline}",
-            rep.improvement >= REPLENISHMENT_GOAL,
-        ),
-        (
-            "churn AUC >= 0.78",
-            f"AUC {chu.auc[churn.CANDIDATE]:.3f}",
-            chu.auc[churn.CANDIDATE] >= CHURN_GOAL,
-        ),
-        (
-            "offers better than popularity (hit rate and NDCG at 5)",
-            f"hit@5 {cand.hit_rate:.3f} vs {pop.hit_rate:.3f}, NDCG@5 {cand.ndcg:.3f} vs {pop.ndcg:.3f}",
-            cand.hit_rate > pop.hit_rate and cand.ndcg > pop.ndcg,
-        ),
-    ]
+    reached: list[tuple[str, str, bool]] = []
+    if rep is not None:
+        reached.append(
+            (
+                "replenishment MAE >= 20 % below the best baseline",
+                f"{rep.improvement:.1%} below {rep.best_baseline}",
+                rep.improvement >= REPLENISHMENT_GOAL,
+            )
+        )
+    if chu is not None:
+        reached.append(
+            (
+                "churn AUC >= 0.78",
+                f"AUC {chu.auc[churn.CANDIDATE]:.3f}",
+                chu.auc[churn.CANDIDATE] >= CHURN_GOAL,
+            )
+        )
+    if off is not None:
+        cand, pop = off.scores[offers.CANDIDATE], off.scores[offers.POPULARITY]
+        reached.append(
+            (
+                "offers better than popularity (hit rate and NDCG at 5)",
+                f"hit@5 {cand.hit_rate:.3f} vs {pop.hit_rate:.3f}, NDCG@5 {cand.ndcg:.3f} vs {pop.ndcg:.3f}",
+                cand.hit_rate > pop.hit_rate and cand.ndcg > pop.ndcg,
+            )
+        )
+    return reached
 
 
 def table(results: Results) -> str:
@@ -55,52 +65,62 @@ def table(results: Results) -> str:
         "| backtest | method | metric | value |",
         "|---|---|---|---|",
     ]
-    for name, mae in rep.mae.items():
-        lines.append(
-            f"| replenishment ({rep.test_pairs:,} pairs) | {name} | MAE days (median) | "
-            f"{mae:.1f} ({rep.median_error[name]:.1f}) |"
+    notes = [""]
+    if rep is not None:
+        for name, mae in rep.mae.items():
+            lines.append(
+                f"| replenishment ({rep.test_pairs:,} pairs) | {name} | MAE days (median) | "
+                f"{mae:.1f} ({rep.median_error[name]:.1f}) |"
+            )
+        params = rep.params
+        notes.append(
+            f"replenishment parameters (training MAE {rep.train_mae:.1f} days on {rep.train_pairs:,} pairs): "
+            f"k = {params.prior_weight}, sigma = {params.sigma}, "
+            f"quantity exponent = {params.quantity_exponent}"
         )
-    for name, auc in chu.auc.items():
-        lines.append(
-            f"| churn ({chu.population:,} customers, {chu.churn_rate:.0%} churned) | {name} | AUC "
-            f"| {auc:.3f} |"
+    if chu is not None:
+        for name, auc in chu.auc.items():
+            lines.append(
+                f"| churn ({chu.population:,} customers, {chu.churn_rate:.0%} churned) | {name} | AUC "
+                f"| {auc:.3f} |"
+            )
+        if chu.bgnbd_error:
+            lines.append(f"| churn | BG/NBD | AUC | not computed: {chu.bgnbd_error} |")
+        notes.append(
+            f"churn model trained on {chu.training_rows:,} customer-cutoffs"
+            + (
+                f" (the same recipe one split earlier, at the training cutoff: AUC {chu.validation_auc:.3f})"
+                if chu.validation_auc is not None
+                else ""
+            )
+            + (
+                f"; BG/NBD r = {chu.bgnbd_params.r:.3f}, alpha = {chu.bgnbd_params.alpha:.3f}, "
+                f"a = {chu.bgnbd_params.a:.4f}, b = {chu.bgnbd_params.b:.4g}"
+                if chu.bgnbd_params
+                else ""
+            )
         )
-    if chu.bgnbd_error:
-        lines.append(f"| churn | BG/NBD | AUC | not computed: {chu.bgnbd_error} |")
-    for name, ranking in off.scores.items():
-        lines.append(
-            f"| offers ({off.customers:,} customers) | {name} | hit@5 / NDCG@5 | "
-            f"{ranking.hit_rate:.3f} / {ranking.ndcg:.3f} |"
+    if off is not None:
+        for name, ranking in off.scores.items():
+            lines.append(
+                f"| offers ({off.customers:,} customers) | {name} | hit@5 / NDCG@5 | "
+                f"{ranking.hit_rate:.3f} / {ranking.ndcg:.3f} |"
+            )
+        notes.append(
+            f"offers parameters (fitted on {off.train_customers:,} customers of the window before): "
+            f"similarity weight = {off.params.similarity_weight}, "
+            f"half-life = {off.params.half_life_days:.0f} days"
         )
     lines += ["", "| goal | result | reached |", "|---|---|---|"]
     lines += [f"| {goal} | {result} | {'yes' if ok else 'NO'} |" for goal, result, ok in goals(results)]
-    params = rep.params
-    lines += [
-        "",
-        f"replenishment parameters (training MAE {rep.train_mae:.1f} days on {rep.train_pairs:,} pairs): "
-        f"k = {params.prior_weight}, sigma = {params.sigma}, quantity exponent = {params.quantity_exponent}",
-        f"churn model trained on {chu.training_rows:,} customer-cutoffs"
-        + (
-            f" (the same recipe one split earlier, at the training cutoff: AUC {chu.validation_auc:.3f})"
-            if chu.validation_auc is not None
-            else ""
-        )
-        + (
-            f"; BG/NBD r = {chu.bgnbd_params.r:.3f}, alpha = {chu.bgnbd_params.alpha:.3f}, "
-            f"a = {chu.bgnbd_params.a:.4f}, b = {chu.bgnbd_params.b:.4g}"
-            if chu.bgnbd_params
-            else ""
-        ),
-        f"offers parameters (fitted on {off.train_customers:,} customers of the window before): "
-        f"similarity weight = {off.params.similarity_weight}, "
-        f"half-life = {off.params.half_life_days:.0f} days",
-    ]
-    return "\n".join(lines)
+    return "\n".join(lines + notes)
 
 
 def chart(results: Results, path: Path) -> None:
     """Three panels of horizontal bars: replenishment MAE, churn AUC, offers hit@5 and NDCG@5."""
     rep, chu, off = results.replenishment, results.churn, results.offers
+    if rep is None or chu is None or off is None:
+        raise ValueError("the chart shows all three backtests: run them all (no --only)")
     # (title, bars, goal, axis start): AUC bars start at 0.5, chance, so the differences show.
     panels: list[tuple[str, list[tuple[str, float, bool]], float | None, float]] = [
         (

@@ -160,3 +160,19 @@ def test_a_missing_file_or_a_short_history_is_a_clear_error(
     write_shop(data, customers=20)
     assert backtest.main(["--data", str(data), "--cutoff", "2011-01-15", "--no-progress"]) == 2
     assert "26 weeks of data before it" in capsys.readouterr().err
+
+
+def test_only_churn_runs_the_churn_backtest_alone_without_a_chart(tmp_path: Path) -> None:
+    data = tmp_path / "retail.csv.gz"
+    write_shop(data)
+    chart = tmp_path / "backtest.svg"
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        code = _backtest().main(
+            ["--data", str(data), "--chart", str(chart), "--no-progress", "--only", "churn"]
+        )
+    out = printed.getvalue()
+    assert code == 0
+    assert "boosted trees (candidate)" in out and "churn AUC >= 0.78" in out
+    assert "| replenishment (" not in out and "| offers (" not in out
+    assert not chart.exists()

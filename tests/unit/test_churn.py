@@ -107,3 +107,12 @@ def test_training_cutoffs_end_13_weeks_before_the_scoring_date() -> None:
 def test_a_tiny_shop_says_it_cannot_learn() -> None:
     with pytest.raises(NotEnoughHistory, match="too few"):
         ChurnModel().fit(FIXED, [CUTOFF])
+
+
+def test_a_small_shop_still_gets_a_ranking() -> None:
+    """Under 2,000 training rows the minimum leaf shrinks, so a shop of 60 customers is not scored flat."""
+    log = _simulated_shop(2, customers=60)
+    model = ChurnModel().fit(log, training_cutoffs(log, 900.0))
+    _, probability = model.probability(log, 900.0)
+    assert model.trained_rows < 200
+    assert np.unique(np.round(probability, 6)).size > 3
