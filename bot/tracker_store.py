@@ -21,6 +21,7 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import QueuePool
 
@@ -29,6 +30,8 @@ SQLITE_POOL_SIZE = 5
 
 
 class ConversationStore(SQLTrackerStore):
+    engine: Engine  # made by SQLTrackerStore (mypy sees Rasa as Any)
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.engine.dialect.name == "sqlite":
