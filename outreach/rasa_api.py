@@ -29,10 +29,19 @@ def conversation_path(conversation_id: str) -> str:
 
 
 class RasaApi:
-    def __init__(self, base_url: str, token: str, *, timeout: float = 60.0) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        timeout: float = 60.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        """`transport` stands in for the network in tests."""
         self._base = base_url.rstrip("/")
         self._token = token
         self._timeout = timeout
+        self._transport = transport
         self._client: httpx.Client | None = None
         self._opening = threading.Lock()
 
@@ -53,7 +62,9 @@ class RasaApi:
         # Opened on first use (no I/O at construction); shared by the caller's threads.
         with self._opening:
             if self._client is None:
-                self._client = httpx.Client(base_url=self._base, timeout=self._timeout)
+                self._client = httpx.Client(
+                    base_url=self._base, timeout=self._timeout, transport=self._transport
+                )
             return self._client
 
     def call(
