@@ -5,7 +5,10 @@ and save block the server's event loop for the length of a database round trip; 
 its default rollback-journal mode every save is also a full disk sync. This subclass runs the
 same queries in a worker thread (Rasa's lock store already keeps one conversation to one message
 at a time) and puts SQLite in WAL mode with NORMAL sync, so readers never wait for the writer.
-On PostgreSQL only the threading applies.
+On SQLite it also keeps its connections in a pool: SQLAlchemy 1.4 gives a file database a
+`NullPool`, so every load and save opened a new connection and ran the pragmas again (a quarter
+of the server's CPU per proactive message, measured with py-spy; docs/outcomes.md). On
+PostgreSQL only the threading applies (Rasa pools those connections already).
 """
 
 from __future__ import annotations
@@ -17,14 +20,32 @@ from typing import Any
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
-from sqlalchemy import event
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import QueuePool
+
+# Loads and saves run in asyncio's worker threads, a few at a time.
+SQLITE_POOL_SIZE = 5
 
 
 class ConversationStore(SQLTrackerStore):
+    engine: Engine  # made by SQLTrackerStore (mypy sees Rasa as Any)
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.engine.dialect.name == "sqlite":
+            url = self.engine.url
+            self.engine.dispose()
+            # Worker threads take turns with a connection (the pool hands it to one at a time).
+            self.engine = create_engine(
+                url,
+                poolclass=QueuePool,
+                pool_size=SQLITE_POOL_SIZE,
+                connect_args={"check_same_thread": False},
+            )
             event.listen(self.engine, "connect", _sqlite_pragmas)
+            self.sessionmaker = sessionmaker(bind=self.engine)
 
     async def _retrieve(
         self, sender_id: str, fetch_events_from_all_sessions: bool

@@ -11,17 +11,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 
 from crm.settings import Settings
 from dialogue.flows.desk import RATE_INTENT, UNANSWERED_INTENT
+from outreach.rasa_api import RasaApi, RasaApiError, conversation_path
 
 __all__ = ["RATE_INTENT", "UNANSWERED_INTENT", "ChatError", "Line", "RasaChat", "output_channel"]
 
 
-class ChatError(RuntimeError):
+class ChatError(RasaApiError):
     """Rasa did not do what was asked (down, or answered an error); the message says which."""
 
 
@@ -43,16 +43,12 @@ def output_channel(conversation_id: str) -> str:
     return "collector"  # REST (development): the words are kept in the transcript only
 
 
-def _path(conversation_id: str) -> str:
-    # Rasa (Sanic) does not decode %3A in a path: the colon of "tg:<chat>" must stay as it is.
-    return quote(conversation_id, safe=":")
-
-
 class RasaChat:
     def __init__(self, base_url: str, token: str, *, timeout: float = 30.0) -> None:
         self._base = base_url.rstrip("/")
         self._token = token
         self._timeout = timeout
+        self._api = RasaApi(base_url, token, timeout=timeout)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RasaChat:
@@ -61,21 +57,15 @@ class RasaChat:
         return cls(settings.rasa_url, settings.rasa_auth_token)
 
     def _call(self, method: str, path: str, *, params: dict[str, str] | None = None, **kwargs: Any) -> Any:
-        query = {"token": self._token, **(params or {})}
         try:
-            response = httpx.request(
-                method, f"{self._base}{path}", params=query, timeout=self._timeout, **kwargs
-            )
-        except httpx.HTTPError as error:
-            raise ChatError(f"Rasa unreachable: {type(error).__name__}") from error
-        if response.status_code >= 400:
-            raise ChatError(f"Rasa answered {response.status_code}")
-        return response.json()
+            return self._api.call(method, path, params=params, **kwargs)
+        except RasaApiError as error:
+            raise ChatError(str(error)) from error
 
     def transcript(self, conversation_id: str) -> list[Line]:
         tracker = self._call(
             "GET",
-            f"/conversations/{_path(conversation_id)}/tracker",
+            f"{conversation_path(conversation_id)}/tracker",
             params={"include_events": "ALL"},
         )
         return lines_of(tracker.get("events") or [])
@@ -83,7 +73,7 @@ class RasaChat:
     def paused(self, conversation_id: str) -> bool:
         tracker = self._call(
             "GET",
-            f"/conversations/{_path(conversation_id)}/tracker",
+            f"{conversation_path(conversation_id)}/tracker",
             params={"include_events": "NONE"},
         )
         return bool(tracker.get("paused"))
@@ -91,7 +81,7 @@ class RasaChat:
     def events(self, conversation_id: str, events: list[dict[str, Any]]) -> None:
         self._call(
             "POST",
-            f"/conversations/{_path(conversation_id)}/tracker/events",
+            f"{conversation_path(conversation_id)}/tracker/events",
             params={"output_channel": output_channel(conversation_id), "execute_side_effects": "true"},
             json=events,
         )
@@ -138,7 +128,7 @@ class RasaChat:
     def trigger(self, conversation_id: str, intent: str, case_number: str) -> None:
         self._call(
             "POST",
-            f"/conversations/{_path(conversation_id)}/trigger_intent",
+            f"{conversation_path(conversation_id)}/trigger_intent",
             params={"output_channel": output_channel(conversation_id)},
             json={"name": intent, "entities": {"key": case_number}},
         )

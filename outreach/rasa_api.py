@@ -1,49 +1,121 @@
-"""The few calls of Rasa's HTTP API that outreach needs, with the API token from the environment."""
+"""Rasa's HTTP API as the shop's processes call it: one client, the token never in an error or a log.
+
+One `httpx.Client` per `RasaApi`, kept open: a fresh client per call (what `httpx.request` does)
+builds a TLS context each time, loading the CA bundle even for plain HTTP; in the pump that was
+the largest single cost of a message (measured, docs/outcomes.md). The connection is reused too.
+"""
 
 from __future__ import annotations
 
+import threading
+from types import TracebackType
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
 
 class RasaApiError(RuntimeError):
-    """Rasa answered with an error (or not at all); the message carries Rasa's own words."""
+    """Rasa answered with an error (or not at all); the message carries Rasa's own words.
+
+    Never the URL: Rasa's API takes its token in the query string.
+    """
+
+
+def conversation_path(conversation_id: str) -> str:
+    """`/conversations/<id>`; Rasa (Sanic) does not decode %3A in a path, so the colon of
+    "tg:<chat>" stays as it is."""
+    return f"/conversations/{quote(conversation_id, safe=':')}"
 
 
 class RasaApi:
-    def __init__(self, base_url: str, token: str, *, timeout: float = 60.0) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        timeout: float = 60.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        """`transport` stands in for the network in tests."""
         self._base = base_url.rstrip("/")
         self._token = token
         self._timeout = timeout
+        self._transport = transport
+        self._client: httpx.Client | None = None
+        self._opening = threading.Lock()
 
-    def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        params = {"token": self._token, **kwargs.pop("params", {})}
+    def __enter__(self) -> RasaApi:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def _http(self) -> httpx.Client:
+        # Opened on first use (no I/O at construction); shared by the caller's threads.
+        with self._opening:
+            if self._client is None:
+                self._client = httpx.Client(
+                    base_url=self._base, timeout=self._timeout, transport=self._transport
+                )
+            return self._client
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        json: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
+        """One API call with the token; Rasa's JSON answer, or `RasaApiError`."""
+        query = {"token": self._token, **(params or {})}
         try:
-            response = httpx.request(
-                method, f"{self._base}{path}", params=params, timeout=self._timeout, **kwargs
-            )
+            response = self._http().request(method, path, params=query, json=json, headers=headers)
         except httpx.HTTPError as error:
-            raise RasaApiError(f"Rasa unreachable: {error}") from error
+            # The error's text may quote the request's URL, and with it the token: its kind only.
+            raise RasaApiError(f"Rasa unreachable: {type(error).__name__}") from error
         if response.status_code >= 400:
             try:
                 message = response.json().get("message") or response.text
             except ValueError:
                 message = response.text
-            raise RasaApiError(f"Rasa answered {response.status_code}: {message}")
-        body: dict[str, Any] = response.json()
-        return body
+            raise RasaApiError(f"Rasa answered {response.status_code}: {message}"[:2000])
+        return response.json()
 
-    def tracker(self, conversation_id: str) -> dict[str, Any]:
-        return self._call("GET", f"/conversations/{conversation_id}/tracker")
+    def tracker(self, conversation_id: str, *, events: str = "AFTER_RESTART") -> dict[str, Any]:
+        """The conversation's state; `events` is Rasa's `include_events` (NONE for the state alone)."""
+        found: dict[str, Any] = self.call(
+            "GET", f"{conversation_path(conversation_id)}/tracker", params={"include_events": events}
+        )
+        return found
+
+    def paused(self, conversation_id: str) -> bool:
+        """Whether a person has the conversation (the state only, no events read or sent)."""
+        return bool(self.tracker(conversation_id, events="NONE").get("paused"))
 
     def trigger_intent(
-        self, conversation_id: str, intent: str, entities: dict[str, Any], output_channel: str
+        self,
+        conversation_id: str,
+        intent: str,
+        entities: dict[str, Any],
+        output_channel: str,
+        *,
+        events: str = "AFTER_RESTART",
     ) -> dict[str, Any]:
         """Runs `intent` as if the customer had said it, replies going out on `output_channel`."""
-        return self._call(
+        found: dict[str, Any] = self.call(
             "POST",
-            f"/conversations/{conversation_id}/trigger_intent",
-            params={"output_channel": output_channel},
+            f"{conversation_path(conversation_id)}/trigger_intent",
+            params={"output_channel": output_channel, "include_events": events},
             json={"name": intent, "entities": entities},
         )
+        return found

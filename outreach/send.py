@@ -18,9 +18,8 @@ from typing import Any
 
 from crm.db import make_engine
 from crm.models import Channel
-from crm.services.channel_links import reachable_chat
+from crm.services.channel_links import reachable_chat_in
 from crm.services.conversations import forget_proactive, remember_proactive
-from crm.services.customers import CustomerView, customer_by_ref, customer_view
 from crm.settings import Settings, load_settings
 from crm.uow import UnitOfWork
 from outreach.rasa_api import RasaApi, RasaApiError
@@ -56,6 +55,9 @@ class Outreach:
         self._rasa = rasa
         self._now = clock
 
+    def close(self) -> None:
+        self._rasa.close()
+
     @classmethod
     def from_settings(cls, settings: Settings) -> Outreach:
         if not settings.rasa_auth_token:
@@ -76,16 +78,32 @@ class Outreach:
         and whatever its answers need (`product_id`, `quantity`, `order`, `serial`, ...). `key`
         is the message's idempotency key; Rasa receives only the key.
         """
-        if not intent.startswith(EXTERNAL_PREFIX):
-            raise ValueError(f"{intent!r} is not a message the shop sends first (EXTERNAL_...)")
-        found = self._customer(customer)
-        if found is None:
-            return SendResult(Delivery.UNKNOWN_CUSTOMER, detail=str(customer))
-        conversation_id = self._conversation(found, channel)
+        _check_external(intent)
+        with self._store() as uow:
+            customers = uow.customers
+            row = customers.by_id(customer) if isinstance(customer, int) else customers.by_ref(customer)
+            if row is None:
+                return SendResult(Delivery.UNKNOWN_CUSTOMER, detail=str(customer))
+            conversation_id = conversation_of(uow, row.id, row.external_ref, channel)
+            customer_id = row.id
         if conversation_id is None:
             return SendResult(Delivery.NO_CHANNEL, detail=f"no reachable {channel.value} chat")
+        return self.send_to(conversation_id, customer_id, channel, intent, entities, key)
+
+    def send_to(
+        self,
+        conversation_id: str,
+        customer_id: int,
+        channel: Channel,
+        intent: str,
+        entities: Mapping[str, Any],
+        key: str,
+    ) -> SendResult:
+        """`send` into a conversation the caller has already found for `customer_id` (the pump
+        looks it up with its other reads, `conversation_of`, and notes it before the send)."""
+        _check_external(intent)
         try:
-            if self._rasa.tracker(conversation_id).get("paused"):
+            if self._rasa.paused(conversation_id):
                 return SendResult(Delivery.PAUSED, conversation_id)
         except RasaApiError as error:
             return SendResult(Delivery.FAILED, conversation_id, str(error))
@@ -94,12 +112,13 @@ class Outreach:
             **entities,
             "key": key,
             "kind": intent.removeprefix(EXTERNAL_PREFIX),
-            "customer_id": found.id,
+            "customer_id": customer_id,
         }
-        remember_proactive(self._store(), conversation_id, found.id, context, now)
+        remember_proactive(self._store(), conversation_id, customer_id, context, now)
         try:
+            # APPLIED: the current session's events, all the proof needs (see shown_after_external).
             answer = self._rasa.trigger_intent(
-                conversation_id, intent, {"key": key}, OUTPUT_CHANNELS[channel]
+                conversation_id, intent, {"key": key}, OUTPUT_CHANNELS[channel], events="APPLIED"
             )
         except RasaApiError as error:
             # Nothing was shown: a later session must not restore a question nobody saw.
@@ -111,20 +130,20 @@ class Outreach:
         forget_proactive(self._store(), conversation_id, now)
         return SendResult(Delivery.NOT_SHOWN, conversation_id, "no bot message followed the event")
 
-    def _customer(self, customer: str | int) -> CustomerView | None:
-        if isinstance(customer, int):
-            with self._store() as uow:
-                row = uow.customers.by_id(customer)
-                return customer_view(row) if row else None
-        return customer_by_ref(self._store(), customer)
 
-    def _conversation(self, customer: CustomerView, channel: Channel) -> str | None:
-        if channel is Channel.WEB:
-            return f"web:{customer.external_ref}"
-        if channel is Channel.TELEGRAM:
-            chat = reachable_chat(self._store(), customer.id, Channel.TELEGRAM)
-            return f"tg:{chat}" if chat else None
-        return None  # email is no chat: the proactive engine sends those itself
+def _check_external(intent: str) -> None:
+    if not intent.startswith(EXTERNAL_PREFIX):
+        raise ValueError(f"{intent!r} is not a message the shop sends first (EXTERNAL_...)")
+
+
+def conversation_of(uow: UnitOfWork, customer_id: int, customer_ref: str, channel: Channel) -> str | None:
+    """The customer's own conversation on `channel` (inside the caller's open unit of work), or None."""
+    if channel is Channel.WEB:
+        return f"web:{customer_ref}"
+    if channel is Channel.TELEGRAM:
+        chat = reachable_chat_in(uow, customer_id, Channel.TELEGRAM)
+        return f"tg:{chat}" if chat else None
+    return None  # email is no chat: the proactive engine sends those itself
 
 
 def shown_after_external(tracker: Mapping[str, Any], intent: str) -> bool:
@@ -144,4 +163,8 @@ def send(
     customer: str | int, channel: Channel, intent: str, entities: Mapping[str, Any], key: str
 ) -> SendResult:
     """`Outreach.send` with the configured store and Rasa server (DATABASE_URL, RASA_*)."""
-    return Outreach.from_settings(load_settings()).send(customer, channel, intent, entities, key)
+    outreach = Outreach.from_settings(load_settings())
+    try:
+        return outreach.send(customer, channel, intent, entities, key)
+    finally:
+        outreach.close()

@@ -4,15 +4,14 @@ already arrived (after a crash between the send and the commit)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from crm.models import Channel
-from crm.services.channel_links import reachable_chat
 from crm.uow import UnitOfWork
 from outreach.rasa_api import RasaApi
-from outreach.send import Outreach, SendResult
+from outreach.send import Outreach, SendResult, conversation_of
 
 
 @dataclass(frozen=True)
@@ -37,11 +36,17 @@ class Outgoing:
 
 
 class ChannelSender(Protocol):
-    def address(self, message: Outgoing, channel: Channel) -> str | None:
-        """Where the message would go (a conversation id, a mail address), or None: nowhere."""
+    def address(self, uow: UnitOfWork, message: Outgoing, channel: Channel) -> str | None:
+        """Where the message would go (a conversation id, a mail address), or None: nowhere.
+
+        Read in the caller's open unit of work: the pump's, with the gate and the row's note.
+        """
         ...
 
-    def send(self, message: Outgoing, channel: Channel) -> SendResult: ...
+    def send(self, message: Outgoing, channel: Channel, address: str | None = None) -> SendResult:
+        """Sends the message; to `address` when the caller found (and noted) it, else where the
+        channel finds the customer."""
+        ...
 
     def already_delivered(self, message: Outgoing, address: str) -> bool | None:
         """Whether the channel has the message already: True, False, or None (it cannot tell)."""
@@ -51,23 +56,22 @@ class ChannelSender(Protocol):
 class ChatSender:
     """The website and Telegram, through Rasa (`outreach.send`); the tracker is the proof."""
 
-    def __init__(self, store: Callable[[], UnitOfWork], outreach: Outreach, rasa: RasaApi) -> None:
-        self._store = store
+    def __init__(self, outreach: Outreach, rasa: RasaApi) -> None:
         self._outreach = outreach
         self._rasa = rasa
 
-    def address(self, message: Outgoing, channel: Channel) -> str | None:
-        if channel is Channel.WEB:
-            with self._store() as uow:
-                customer = uow.customers.by_id(message.customer_id)
-                return f"web:{customer.external_ref}" if customer else None
-        if channel is Channel.TELEGRAM:
-            chat = reachable_chat(self._store(), message.customer_id, Channel.TELEGRAM)
-            return f"tg:{chat}" if chat else None
-        return None
+    def address(self, uow: UnitOfWork, message: Outgoing, channel: Channel) -> str | None:
+        customer = uow.customers.by_id(message.customer_id)
+        return conversation_of(uow, customer.id, customer.external_ref, channel) if customer else None
 
-    def send(self, message: Outgoing, channel: Channel) -> SendResult:
-        return self._outreach.send(message.customer_id, channel, message.intent, message.context, message.key)
+    def send(self, message: Outgoing, channel: Channel, address: str | None = None) -> SendResult:
+        if address is None:
+            return self._outreach.send(
+                message.customer_id, channel, message.intent, message.context, message.key
+            )
+        return self._outreach.send_to(
+            address, message.customer_id, channel, message.intent, message.context, message.key
+        )
 
     def already_delivered(self, message: Outgoing, address: str) -> bool | None:
         # Rasa unreachable raises (RasaApiError): the pump retries later rather than send blind.

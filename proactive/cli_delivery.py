@@ -97,9 +97,11 @@ def load_gate(spec: str) -> SendGate:
 
 
 def senders(store: Any, settings: Any) -> dict[Channel, ChannelSender]:
-    chat = ChatSender(
-        store, Outreach.from_settings(settings), RasaApi(settings.rasa_url, settings.rasa_auth_token)
-    )
+    if not settings.rasa_auth_token:
+        raise RuntimeError("no Rasa API token: set RASA_AUTH_TOKEN (make run writes var/rasa-auth-token)")
+    # One client for Rasa's API and the pump's own engine: nothing is built again per message.
+    rasa = RasaApi(settings.rasa_url, settings.rasa_auth_token)
+    chat = ChatSender(Outreach(store, rasa, settings.now), rasa)
     found: dict[Channel, ChannelSender] = {Channel.WEB: chat, Channel.TELEGRAM: chat}
     from proactive.email import EmailSender
 

@@ -67,12 +67,13 @@ class EmailSender:
             link_secret=settings.chat_token_secret,
         )
 
-    def address(self, message: Outgoing, channel: Channel) -> str | None:
-        with self._store() as uow:
-            customer = uow.customers.by_id(message.customer_id)
-            return customer.email if customer and customer.email else None
+    def address(self, uow: UnitOfWork, message: Outgoing, channel: Channel) -> str | None:
+        customer = uow.customers.by_id(message.customer_id)
+        return customer.email if customer and customer.email else None
 
-    def send(self, message: Outgoing, channel: Channel) -> SendResult:
+    def send(self, message: Outgoing, channel: Channel, address: str | None = None) -> SendResult:
+        # The address was noted a moment ago from the same row: the customer's own, read again
+        # here with the name and reference the mail carries.
         with self._store() as uow:
             customer = uow.customers.by_id(message.customer_id)
             if customer is None:

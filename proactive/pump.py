@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from crm.models import Channel, OutboxState
+from crm.models import Channel, OutboxMessage, OutboxState
 from crm.services.channel_links import mark_unreachable
 from crm.uow import UnitOfWork
 from outreach.send import Delivery, SendResult
@@ -56,6 +56,17 @@ def crash_point_from_env(environ: Mapping[str, str] | None = None) -> CrashPoint
 def die() -> None:
     """What `kill -9` does: no cleanup, no commit, no `finally`."""
     os.kill(os.getpid(), signal.SIGKILL)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the pump decided for one row before sending it: the gate's verdict, and where it goes."""
+
+    verdict: Verdict
+    channel: Channel | None = None
+    sender: ChannelSender | None = None
+    address: str | None = None  # noted on the row (committed) when not None
+    held: bool = True  # False: another pump took the row over meanwhile
 
 
 @dataclass
@@ -122,8 +133,14 @@ class Pump:
         return report
 
     def deliver(self, claimed: outbox.Claim) -> str:
-        """Sends one claimed row (or finds it already sent); returns what happened, for the log."""
+        """Sends one claimed row (or finds it already sent); returns what happened, for the log.
+
+        A fresh row takes one unit of work before the send: its lease checked, the gate, the
+        address and the note of where it goes, one commit. No transaction stays open while a
+        channel is asked.
+        """
         now = self.clock()
+        decision: Decision | None = None
         with self.store() as uow:
             row = uow.outbox.by_id(claimed.id)
             if row is None or row.state is not OutboxState.SENDING or row.lease_owner != self.owner:
@@ -135,6 +152,11 @@ class Pump:
                 broken = str(error)
             else:
                 broken = ""
+            reached_channel = noted is not None and bool(address)
+            if not broken and not reached_channel and attempts <= self.backoff.max_attempts:
+                decision = self._decide(uow, row, message, now)
+        if decision is not None:
+            return self._act(message, decision, now)
         if broken:  # retrying cannot mend it: failed at once, with what is wrong
             outbox.fail(self.store(), claimed.id, self.owner, broken)
             return "failed"
@@ -156,39 +178,53 @@ class Pump:
             row = uow.outbox.by_id(claimed.id)
             if row is None:
                 return "lost_lease"
-            verdict = self.gate(uow, row, now)
-            uow.commit()  # the gate records its own decision rows (`proactive.gate` does)
+            decision = self._decide(uow, row, message, now)
+        return self._act(message, decision, now)
+
+    def _decide(self, uow: UnitOfWork, row: OutboxMessage, message: Outgoing, now: datetime) -> Decision:
+        """The gate, then where the message goes, noted on the row before the send (a pump that
+        recovers the row knows where to look for it); committed, in the caller's unit of work."""
+        verdict = self.gate(uow, row, now)  # the gate records its own decision rows (`proactive.gate`)
+        if not verdict.allowed:
+            uow.commit()
+            return Decision(verdict)
+        channel = verdict.channel or _channel_in(message)
+        sender = self.senders.get(channel) if channel else None
+        address = sender.address(uow, message, channel) if sender and channel else None
+        held = True
+        if address is not None:
+            held = uow.outbox.leased(message.id, self.owner, channel=channel, conversation_id=address)
+        uow.commit()
+        return Decision(verdict, channel, sender, address, held)
+
+    def _act(self, message: Outgoing, decision: Decision, now: datetime) -> str:
+        verdict, channel, sender, address = (
+            decision.verdict, decision.channel, decision.sender, decision.address
+        )  # fmt: skip
+        if not decision.held:
+            return "lost_lease"
         if not verdict.allowed:
             if verdict.retry_at is not None:
                 outbox.reschedule(self.store(), message.id, self.owner, verdict.retry_at, verdict.reason)
                 return "rescheduled"
             outbox.suppress(self.store(), message.id, self.owner, verdict, now, record=not self.gate_records)
             return "suppressed"
-        return self._send(message, verdict)
-
-    def _already_delivered(self, message: Outgoing, channel: Channel, address: str) -> bool | None:
-        sender = self.senders.get(channel)
-        return sender.already_delivered(message, address) if sender else None
-
-    def _send(self, message: Outgoing, verdict: Verdict) -> str:
-        channel = verdict.channel or _channel_in(message)
-        sender = self.senders.get(channel) if channel else None
-        address = sender.address(message, channel) if sender and channel else None
         if sender is None or channel is None or address is None:
             nowhere = Verdict(False, "no_channel", channel, detail=f"no reachable {channel or 'channel'}")
             outbox.suppress(self.store(), message.id, self.owner, nowhere, self.clock())
             return "suppressed"
-        # Written before the send: a pump that recovers this row knows where to look for it.
-        if not outbox.note_channel(self.store(), message.id, self.owner, channel, address):
-            return "lost_lease"
         try:
-            result = sender.send(message, channel)
+            result = sender.send(message, channel, address)
         except ValueError as error:  # the message itself is unusable (no text): no retry mends it
             outbox.fail(self.store(), message.id, self.owner, str(error))
             return "failed"
         if self.crash_at is CrashPoint.AFTER_SEND:
             self.crash()
         return self._record(message, channel, address, result)
+
+    def _already_delivered(self, message: Outgoing, channel: Channel, address: str) -> bool | None:
+        sender = self.senders.get(channel)
+        return sender.already_delivered(message, address) if sender else None
 
     def _record(self, message: Outgoing, channel: Channel, address: str, result: SendResult) -> str:
         now = self.clock()

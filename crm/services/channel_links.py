@@ -124,7 +124,12 @@ def mark_reachable(uow: UnitOfWork, channel: Channel, external_id: str) -> bool:
 def reachable_chat(uow: UnitOfWork, customer_id: int, channel: Channel) -> str | None:
     """The linked chat on `channel` that messages for `customer_id` go to, or None (none, or unreachable)."""
     with uow:
-        for identity in uow.customers.identities_of(customer_id, channel):
-            if identity.link_state is LinkState.LINKED:
-                return identity.external_id if identity.unreachable_at is None else None
-        return None
+        return reachable_chat_in(uow, customer_id, channel)
+
+
+def reachable_chat_in(uow: UnitOfWork, customer_id: int, channel: Channel) -> str | None:
+    """`reachable_chat` inside the caller's open unit of work (the pump's, with its other reads)."""
+    for identity in uow.customers.identities_of(customer_id, channel):
+        if identity.link_state is LinkState.LINKED:
+            return identity.external_id if identity.unreachable_at is None else None
+    return None

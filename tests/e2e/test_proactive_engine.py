@@ -166,7 +166,7 @@ def pump(system: LiveSystem, store: Engine) -> Pump:
     """The real pump with the real send gate, sending through Rasa like `python -m proactive pump`."""
     uow = lambda: UnitOfWork.for_engine(store)  # noqa: E731
     rasa = RasaApi(system.settings.rasa_url, system.token)
-    chats = ChatSender(uow, Outreach(uow, rasa, system.settings.now), rasa)
+    chats = ChatSender(Outreach(uow, rasa, system.settings.now), rasa)
     return Pump(
         uow,
         check_before_send,

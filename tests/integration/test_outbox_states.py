@@ -32,10 +32,10 @@ class ScriptedChannel:
         self.answers = list(answers)
         self.sent: list[str] = []
 
-    def address(self, message: Outgoing, channel: Channel) -> str | None:
+    def address(self, uow: UnitOfWork, message: Outgoing, channel: Channel) -> str | None:
         return f"web:{message.customer_id}"
 
-    def send(self, message: Outgoing, channel: Channel) -> SendResult:
+    def send(self, message: Outgoing, channel: Channel, address: str | None = None) -> SendResult:
         self.sent.append(message.key)
         status = self.answers.pop(0) if self.answers else Delivery.DELIVERED
         return SendResult(status, f"web:{message.customer_id}", "test channel")

@@ -61,10 +61,10 @@ class FakeSender:
 
     sent: list[tuple[Any, Channel]] = field(default_factory=list)
 
-    def address(self, message: Any, channel: Channel) -> str | None:
+    def address(self, uow: Any, message: Any, channel: Channel) -> str | None:
         return "fake"
 
-    def send(self, message: Any, channel: Channel) -> SendResult:
+    def send(self, message: Any, channel: Channel, address: str | None = None) -> SendResult:
         self.sent.append((message, channel))
         return SendResult(Delivery.DELIVERED, "fake")
 
