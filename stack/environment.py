@@ -57,12 +57,14 @@ def rasa_server_environment(settings: Settings, token: str) -> dict[str, str]:
 
 
 def write_endpoints(settings: Settings) -> Path:
-    """var/endpoints.yml for this run: the action server and the conversation store in use.
+    """var/endpoints-<Rasa port>.yml for this run: the action server and the conversation store in use.
 
     A file rather than variables: Rasa's endpoints file cannot fall back to defaults, and the
-    store URL may hold a password, so the file is readable by its owner only.
+    store URL may hold a password, so the file is readable by its owner only. One file per Rasa
+    port: two systems started at once in one checkout (a bench beside the tests) must not swap
+    each other's action servers.
     """
-    path = VAR_DIR / "endpoints.yml"
+    path = VAR_DIR / f"endpoints-{settings.rasa_port}.yml"
     path.parent.mkdir(parents=True, exist_ok=True)
     text = yaml.safe_dump(
         {
