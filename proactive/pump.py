@@ -18,15 +18,17 @@ import signal
 import threading
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from crm.models import Channel, OutboxState
+from crm.models import Channel, Customer, OutboxMessage, OutboxState
 from crm.services.channel_links import mark_unreachable
 from crm.uow import UnitOfWork
 from outreach.send import Delivery, SendResult
 from proactive import outbox
 from proactive.channels import ChannelSender, Outgoing
+from proactive.freshen import facts_taken_at, freshened
+from proactive.predictors.base import aware
 from proactive.verdict import SendGate, Verdict
 
 log = logging.getLogger("proactive.pump")
@@ -135,6 +137,7 @@ class Pump:
                 broken = str(error)
             else:
                 broken = ""
+                message = _as_of(uow, row, message, now)
         if broken:  # retrying cannot mend it: failed at once, with what is wrong
             outbox.fail(self.store(), claimed.id, self.owner, broken)
             return "failed"
@@ -219,6 +222,17 @@ class Pump:
             store(), message.id, owner, now, f"{status.value}: {result.detail}", self.backoff, self.rng
         )
         return "failed" if state is OutboxState.FAILED else "retry"
+
+
+def _as_of(uow: UnitOfWork, row: OutboxMessage, message: Outgoing, now: datetime) -> Outgoing:
+    """The message with its facts and text as of `now`: a snoozed or held row is shown days later."""
+    trigger = uow.triggers.by_id(row.trigger_id) if row.trigger_id is not None else None
+    customer = uow.session.get(Customer, row.customer_id)
+    name = customer.name if customer is not None else ""
+    names = {"name": name, "first_name": name.split()[0] if name.strip() else "there"}
+    taken_at = facts_taken_at(message.context, aware(row.created_at))
+    context = freshened(message.context, trigger.template if trigger else None, taken_at, now, names)
+    return replace(message, context=context)
 
 
 def _channel_in(message: Outgoing) -> Channel | None:
