@@ -70,7 +70,8 @@ _WHO = re.compile(
     r"\b(?:who(?:'s|s| is| are| r) (?:this|it|that|there|you|u)\b|who dis\b|"
     r"(?:is|r) (?:this|it|that) (?:spam|a scam|scam|real|legit|genuine|automated|an ad|advertising)\b|"
     r"spam\b|scam\b|"
-    r"why (?:did|do|am|are|have) (?:i|you|u) (?:get|getting|got|receiv|sen[dt]|messag|text|writ|contact)\w*|"
+    r"why (?:did|do|am|are|r|have) (?:i|you|u) "
+    r"(?:get|getting|got|receiv|sen[dt]|messag|text|writ|contact)\w*|"
     r"how did you get my)"
 )
 # "which one was that again?", "what machine?": what our message is about, in the store's words.
