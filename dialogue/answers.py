@@ -48,6 +48,10 @@ _LATER = re.compile(
     r"\b(?:later|remind me|next week|tomorrow|next month|in a (?:few|couple of) (?:days|weeks)|"
     r"on (?:mon|tues|wednes|thurs|fri|satur|sun)day|ask me again)\b"
 )
+# "ok remind me in 2 weeks", "sure, ask me again later": agreeing to be asked again, which is no yes.
+_REMIND_ME = re.compile(
+    r"\b(?:remind me|ask me again|ask me later|get back to me)\b(?! (?:what|which|how|who))"
+)
 # Leaving whatever is going on; a bare "stop" counts only here (inside a question or form).
 _LEAVE = re.compile(
     r"^(?:forget it|forget about it|never ?mind|nvm|nevermind|cancel that|cancel it|scrap that|leave it|"
@@ -91,6 +95,8 @@ def classify(turn: Turn) -> Answer:
         return by_intent
     if _NOT_NOW.search(words):
         return Answer.NOT_NOW
+    if _REMIND_ME.search(words) and not _NO.match(words):
+        return Answer.LATER
     if _NO.match(words):
         return Answer.NO
     if _YES.match(words):
@@ -108,9 +114,11 @@ def plain_yes(turn: Turn) -> bool:
     "ok but where is my parcel?" starts like a yes but asks something else: it must not
     cancel an order.
     """
+    words = _FILLER.sub("", turn.words)
+    if _REMIND_ME.search(words):
+        return False  # "ok remind me next week" at "shall I order it?" orders nothing
     if turn.intent == "affirm" and not is_question(turn):
         return True
-    words = _FILLER.sub("", turn.words)
     return classify(turn) is Answer.YES and len(words.split()) <= 5 and not is_question(turn)
 
 

@@ -204,7 +204,8 @@ def _turn(conversation: Conversation, turn: Turn) -> None:
         return
     dispatch(conversation, in_context(conversation, turn))
     if state.pending is pending:
-        conversation.say(f"Now, back to where we were: {pending.question}", pending.buttons)
+        again = pending.data.get("again") or f"Now, back to where we were: {pending.question}"
+        conversation.say(str(again), pending.buttons)
 
 
 def leave(conversation: Conversation) -> None:

@@ -28,6 +28,14 @@ _TOMORROW = re.compile(r"\b(?:tomorrow|tmrw|tmr|tomoz|2moro)\b")
 _DAY_AFTER = re.compile(r"\bday after tomorrow\b")
 _NEXT_WEEK = re.compile(r"\bnext week\b")
 _NEXT_MONTH = re.compile(r"\bnext month\b")
+_MONTHS = (
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+    "november", "december",
+)  # fmt: skip
+# "in december", "early january": the first of that month ("may" only after "in", it is a verb too).
+_MONTH = re.compile(
+    r"\b(?:in|after|from|early|start of|beginning of)\s+(?:early\s+)?(" + "|".join(_MONTHS) + r")\b"
+)
 _WEEKEND = re.compile(r"\b(?:this|next|at the|on the|over the) weekend\b")
 
 
@@ -49,6 +57,8 @@ def later_from(words: str, now: datetime) -> tuple[int, str] | None:
         return 7, "days"
     if _NEXT_MONTH.search(words):
         return 30, "days"
+    if match := _MONTH.search(words):
+        return _days_until_month(now, _MONTHS.index(match.group(1)) + 1), "days"
     if _WEEKEND.search(words):
         return _days_until(now, 5), "days"
     if match := _WEEKDAY.search(words):
@@ -78,3 +88,9 @@ def _days_until(local_now: datetime, weekday: int) -> int:
     """Days to the next `weekday` (Monday = 0) after today: "on friday" said on a Friday is next week."""
     ahead = (weekday - local_now.weekday()) % 7
     return ahead or 7
+
+
+def _days_until_month(local_now: datetime, month: int) -> int:
+    """Days to the 1st of `month`: this year's if still ahead, else next year's."""
+    year = local_now.year if month > local_now.month else local_now.year + 1
+    return (date(year, month, 1) - local_now.date()).days

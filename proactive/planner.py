@@ -200,6 +200,7 @@ def _plan_one(
     context = {
         **candidate.facts,
         "message": text,
+        "facts_as_of": now.isoformat(),  # the day counts in the text, advanced when it waits
         "kind": trigger.kind,
         "trigger": trigger.name,
         "subject": candidate.subject,

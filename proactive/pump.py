@@ -18,7 +18,7 @@ import signal
 import threading
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from crm.models import Channel, OutboxMessage, OutboxState
@@ -27,6 +27,8 @@ from crm.uow import UnitOfWork
 from outreach.send import Delivery, SendResult
 from proactive import outbox
 from proactive.channels import ChannelSender, Outgoing
+from proactive.freshen import DAY, facts_taken_at, freshened
+from proactive.predictors.base import aware
 from proactive.verdict import SendGate, Verdict
 
 log = logging.getLogger("proactive.pump")
@@ -152,6 +154,7 @@ class Pump:
                 broken = str(error)
             else:
                 broken = ""
+                message = _as_of(uow, row, message, now)
             reached_channel = noted is not None and bool(address)
             if not broken and not reached_channel and attempts <= self.backoff.max_attempts:
                 decision = self._decide(uow, row, message, now)
@@ -255,6 +258,19 @@ class Pump:
             store(), message.id, owner, now, f"{status.value}: {result.detail}", self.backoff, self.rng
         )
         return "failed" if state is OutboxState.FAILED else "retry"
+
+
+def _as_of(uow: UnitOfWork, row: OutboxMessage, message: Outgoing, now: datetime) -> Outgoing:
+    """The message with its facts and text as of `now`: a snoozed or held row is shown days later."""
+    taken_at = facts_taken_at(message.context, aware(row.created_at))
+    if now - taken_at < DAY / 2:  # freshened() would change nothing: no store reads on the hot path
+        return message
+    trigger = uow.triggers.by_id(row.trigger_id) if row.trigger_id is not None else None
+    customer = uow.customers.by_id(row.customer_id)
+    name = customer.name if customer is not None else ""
+    names = {"name": name, "first_name": name.split()[0] if name.strip() else "there"}
+    context = freshened(message.context, trigger.template if trigger else None, taken_at, now, names)
+    return replace(message, context=context)
 
 
 def _channel_in(message: Outgoing) -> Channel | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from crm.models import OutboxMessage, OutboxState, ProactiveAnswer
 from crm.uow import UnitOfWork
@@ -78,6 +78,8 @@ def _planned_again(uow: UnitOfWork, message: OutboxMessage, until: datetime, now
     if not isinstance(context, dict):
         context = {}
     context["snoozed_from"] = message.key
+    # Its day counts are as of the first plan: the pump advances them when it is shown again.
+    context.setdefault("facts_as_of", _aware(message.created_at).isoformat())
     if "key" in context:
         context["key"] = key
     again = OutboxMessage(
@@ -95,3 +97,8 @@ def _planned_again(uow: UnitOfWork, message: OutboxMessage, until: datetime, now
     )
     uow.outbox.add(again)
     return again
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; the store keeps UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

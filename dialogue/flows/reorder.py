@@ -31,6 +31,13 @@ _QUANTITY = re.compile(
     r"them|units?|cartridges?|kg)\b"
 )
 
+# "just 2 this time", "make it 3 instead": a number with no unit, named as the amount wanted.
+_AMOUNT = re.compile(
+    r"\b(?:just|only|make it|make that)\s+(\d{1,2}|one|two|three|four|five|six|ten)\b"
+    r"(?!\s*(?:days?|weeks?|months?|hours?|%|eur|euros?|gbp|usd|\.\d))"
+    r"|\b(\d{1,2}|one|two|three|four|five|six|ten)\s+(?:this time|instead)\b"
+)
+
 
 @dataclass(frozen=True)
 class Refill:
@@ -176,10 +183,10 @@ def _focused_supply(conversation: Conversation, turn: Turn) -> Refill | None:
 
 
 def quantity_in(text: str) -> int | None:
-    match = _QUANTITY.search(text.lower())
+    match = _QUANTITY.search(text.lower()) or _AMOUNT.search(text.lower())
     if match is None:
         return None
-    word = match.group(1)
+    word = match.group(1) or match.group(2)
     value = int(word) if word.isdigit() else _WORD_NUMBERS.get(word, 0)
     return value if 1 <= value <= MAX_REORDER_QUANTITY else None
 

@@ -70,7 +70,11 @@ def test_a_snooze_plans_the_same_message_again(engine: Engine) -> None:
     assert (again.customer_id, again.subject, again.intent, again.trigger_id) == (
         original.customer_id, original.subject, original.intent, original.trigger_id,
     )  # fmt: skip
-    assert again.answer is None and again.context == {**original.context, "snoozed_from": KEY}
+    assert again.answer is None and again.context == {
+        **original.context,
+        "snoozed_from": KEY,
+        "facts_as_of": NOW.isoformat(),
+    }
     assert rows(engine) == 2  # recorded twice, planned once
 
 

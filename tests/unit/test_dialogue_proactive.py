@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from crm.models import (
     CaseKind,
+    Channel,
     Customer,
     HandoffReason,
     Order,
@@ -261,3 +262,98 @@ def test_the_message_can_be_answered_in_a_new_session(anna: Chat) -> None:
 
     assert "placed order" in reply and orders(anna.store) == before + 1
     assert answer_of(anna) is ProactiveAnswer.ACCEPTED
+
+
+def test_a_first_unclear_answer_right_after_the_session_start_asks_again(anna: Chat) -> None:
+    context = proactive_context(anna.uow(), "rest:test", NOW)
+    assert context is not None
+    proactive.restore(anna.state, context)  # action_session_start, just before the message is shown
+    deliver(anna)
+
+    reply = anna.send("blorp", "nlu_fallback")
+
+    assert "not sure what you mean" in reply and "Shall I reorder" in reply
+    assert anna.state.pending is not None and anna.state.pending.flow == proactive.FLOW
+
+
+def test_ok_remind_me_next_week_at_the_quote_orders_nothing_and_plans_the_message_again(anna: Chat) -> None:
+    deliver(anna)
+    before = orders(anna.store)
+    anna.send("yes", "affirm")
+
+    reply = anna.send("ok remind me next week", "affirm")
+
+    assert "remind you on" in reply and orders(anna.store) == before
+    assert answer_of(anna) is ProactiveAnswer.SNOOZED
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("who is this?", "out_of_scope"),
+        ("is this spam", "bot_challenge"),
+        ("why r u texting me", "nlu_fallback"),
+    ],
+)
+def test_who_is_this_says_who_writes_and_why_and_asks_again(anna: Chat, text: str, intent: str) -> None:
+    deliver(anna)
+
+    reply = anna.send(text, intent)
+
+    assert "shop's assistant" in reply and '"stop"' in reply and reply.endswith(MESSAGE)
+    assert answer_of(anna) is None and marketing_consent(anna.uow(), anna_id(anna))[Channel.WEB]
+
+
+def test_which_one_names_the_product_from_the_store(anna: Chat) -> None:
+    deliver(anna)
+
+    reply = anna.send("which one was that again?", "nlu_fallback")
+
+    assert reply.startswith("It's the Espresso capsules, 50: you last ordered") and answer_of(anna) is None
+
+
+def test_the_price_is_today_s_price_for_the_quantity_offered(anna: Chat) -> None:
+    deliver(anna)
+
+    reply = anna.send("how much?", "nlu_fallback")
+
+    assert "17.50 EUR each today, so 2 would be 35.00 EUR" in reply and answer_of(anna) is None
+
+
+@pytest.mark.parametrize("text", ["i already bought it elsewhere", "nah still got plenty left"])
+def test_no_need_is_a_no_said_kindly(anna: Chat, text: str) -> None:
+    deliver(anna)
+    before = orders(anna.store)
+
+    reply = anna.send(text, "nlu_fallback")
+
+    assert "haven't ordered anything" in reply and orders(anna.store) == before
+    assert answer_of(anna) is ProactiveAnswer.DECLINED
+
+
+@pytest.mark.parametrize("text", ["stop spamming me", "leave me alone", "stpo", "f off with these"])
+def test_angry_or_misspelt_stops_opt_out_at_once(anna: Chat, text: str) -> None:
+    deliver(anna)
+
+    reply = anna.send(text, "nlu_fallback")
+
+    assert "no more news or offers" in reply and "undo" in reply
+    assert answer_of(anna) is ProactiveAnswer.OPTED_OUT
+    assert not any(marketing_consent(anna.uow(), anna_id(anna)).values())
+
+
+def test_after_a_digression_only_the_question_is_asked_again_naming_what_it_is_about() -> None:
+    about = proactive._offer_data({"message": MESSAGE, "product": "Espresso capsules, 50"})
+    unnamed = proactive._offer_data({"message": MESSAGE})
+    no_question = proactive._offer_data({"message": "Your order is late.", "order": "1015024"})
+
+    assert about["again"] == (
+        "Now, back to where we were, our message about Espresso capsules, 50: "
+        "shall I reorder 2 x Espresso capsules, 50?"
+    )
+    assert "again" not in unnamed and "again" not in no_question
+
+
+def anna_id(chat: Chat) -> int:
+    with Session(chat.store) as session:
+        return session.scalars(select(Customer.id).where(Customer.external_ref == "C90001")).one()
