@@ -30,10 +30,10 @@ class Recording:
     def __init__(self) -> None:
         self.shown: list[dict[str, object]] = []
 
-    def address(self, message: Outgoing, channel: Channel) -> str | None:
+    def address(self, uow: UnitOfWork, message: Outgoing, channel: Channel) -> str | None:
         return f"web:{message.customer_id}"
 
-    def send(self, message: Outgoing, channel: Channel) -> SendResult:
+    def send(self, message: Outgoing, channel: Channel, address: str | None = None) -> SendResult:
         self.shown.append(message.context)
         return SendResult(Delivery.DELIVERED, f"web:{message.customer_id}", "test channel")
 
