@@ -76,6 +76,12 @@ _ORDINALS = {
     "first": 0, "1st": 0, "one": 0, "second": 1, "2nd": 1, "two": 1, "third": 2, "3rd": 2, "three": 2,
     "fourth": 3, "4th": 3,
 }  # fmt: skip
+# A "no" inside the answer: "ok then no thank you" starts like a yes but declines.
+_NEGATION = re.compile(r"\b(?:no|nope|nah|not|don'?t|dont|do not|never|rather not|no thanks?)\b")
+# Number words are ordinals only where they name a choice ("number two", "option 1", "the 2nd"):
+# "which one do you think" picks nothing.
+_NUMBER_WORD_CHOICE = re.compile(r"\b(?:number|option|order) (one|two|three)\b|^(one|two|three)$")
+_OTHER = re.compile(r"\b(?:the )?other (?:one|order)\b|\bnot (?:that|this) one\b")
 _LATEST = re.compile(r"\b(?:latest|last|newest|most recent|recent one|the new one|current)\b")
 
 
@@ -99,6 +105,8 @@ def classify(turn: Turn) -> Answer:
         return Answer.LATER
     if _NO.match(words):
         return Answer.NO
+    if by_intent is Answer.NO and _NEGATION.search(words):
+        return Answer.NO
     if _YES.match(words):
         return Answer.YES
     if by_intent is not None:
@@ -119,6 +127,8 @@ def plain_yes(turn: Turn) -> bool:
         return False  # "ok remind me next week" at "shall I order it?" orders nothing
     if turn.intent == "affirm" and not is_question(turn):
         return True
+    if _NEGATION.search(words):
+        return False
     return classify(turn) is Answer.YES and len(words.split()) <= 5 and not is_question(turn)
 
 
@@ -136,13 +146,21 @@ def is_leave(turn: Turn) -> bool:
     return classify(turn) is Answer.LEAVE
 
 
-def pick(turn: Turn, options: Sequence[str]) -> str | None:
-    """Which of `options` (shown in this order) the answer picks: by value, ordinal or "the latest"."""
+def pick(turn: Turn, options: Sequence[str], current: str | None = None) -> str | None:
+    """Which of `options` (shown in this order) the answer picks: by value, ordinal or "the latest";
+    "the other one" is the option that is not `current` (the one just talked about), when two are shown.
+    """
     for value in turn.entities.get("order_number", []) + turn.entities.get("choice", []):
         if value in options:
             return value
+    if _OTHER.search(turn.words):
+        others = [o for o in options if o != current]
+        return others[0] if current in options and len(others) == 1 else None
+    number_words = {m.group(1) or m.group(2) for m in _NUMBER_WORD_CHOICE.finditer(turn.words)}
     words = turn.words.split()
     for word in words:
+        if word in ("one", "two", "three") and word not in number_words:
+            continue
         if word in _ORDINALS:
             index = _ORDINALS[word]
             if -len(options) <= index < len(options):

@@ -24,7 +24,7 @@ from crm.services.cases import GENERAL_TOPIC, topic_of
 from dialogue import answers, flows
 from dialogue.answers import Answer, is_question, sounds_like_question
 from dialogue.conversation import BotMessage, Context, Conversation
-from dialogue.flows import desk, fallback, handoff, link, proactive, undo
+from dialogue.flows import chitchat, desk, fallback, handoff, link, proactive, undo
 from dialogue.registry import HANDLERS, RESUMERS
 from dialogue.state import DialogueState, Request
 from dialogue.texts import STORE_UNAVAILABLE
@@ -110,6 +110,10 @@ _ASKS = re.compile(
     r"\b(?:what|whats|what's|when|whens|where|wheres|where's|how|hows|why|which|who|has|have|is|are|does|do|"
     r"can|could|will|would)\b"
 )
+# "ok cancel it then" with nothing asked: that order, to cancel, not "leave whatever is going on".
+_CANCEL_IT = re.compile(
+    r"\bcancel+(?:l?ed)?\s+(?:it|that|this|the order|that order|this order|the lot|the whole thing)\b"
+)
 _THANKS = re.compile(r"\b(?:thanks|thank you|thx|ta|cheers|ty)\b")
 _ABOUT_IT = re.compile(r"\b(?:it|that|this|invoice|copy|receipt|pdf|one)\b")
 _NO_SECOND_REQUEST = frozenset({"greet", "thank", "goodbye", "affirm", "deny"})
@@ -171,9 +175,10 @@ def _turn(conversation: Conversation, turn: Turn) -> None:
     if pending is None and acknowledgement(conversation, turn):
         return
     if pending is None:
-        dispatch(conversation, in_context(conversation, turn))
+        read = in_context(conversation, turn)
+        dispatch(conversation, read)
         follow_up(conversation)
-        handoff.remind_if_waiting(conversation, turn)
+        handoff.remind_if_waiting(conversation, read)
         return
     # A bare "stop" leaves a question; to a message the shop sent first it means "stop those".
     # Where the question wants the customer's own words ("why?", "what should change?"), "I changed
@@ -229,16 +234,23 @@ def dispatch(conversation: Conversation, turn: Turn) -> None:
         return
     state.misses = 0
     asked_before = state.pending  # a question from an earlier turn: this message digresses from it
+    answered_order: str | None = None  # the order an earlier request of this message was about
     for intent in _ordered(turn.requests):
+        entities = turn.entities
+        if answered_order and intent in _ABOUT_AN_ORDER and not turn.order_number:
+            # "it hasn't come and I want my money back": the second request is about the same order.
+            entities = {**entities, "order_number": [answered_order]}
         if state.pending is not None and state.pending is not asked_before:
-            conversation.queue(Request(intent, turn.text, dict(turn.entities)))
+            conversation.queue(Request(intent, turn.text, dict(entities)))
             continue
         handler = HANDLERS.get(intent)
         if handler is None:
             fallback.clarify(conversation, turn)
             return
         state.focus.topic = None  # the handler says what this answer was about, if it matters
-        handler(conversation, replace(turn, intent=intent, requests=(intent,)))
+        handler(conversation, replace(turn, intent=intent, requests=(intent,), entities=entities))
+        if intent in _ABOUT_AN_ORDER and state.focus.order:
+            answered_order = state.focus.order
         if intent not in _NOT_FOLLOWED:
             state.last_intent = intent
 
@@ -265,6 +277,32 @@ def in_context(conversation: Conversation, turn: Turn) -> Turn:
     if state.handoff and _WAIT_QUESTION.search(turn.words) and not turn.order_number:
         # In the queue, "how long will it take?" asks about the wait, not about a parcel.
         return replace(turn, intent="ask_wait_time", requests=("ask_wait_time",))
+    if (
+        state.focus.topic == "warranty"
+        and state.focus.product
+        and state.pending is None
+        and (turn.is_miss or turn.intent == "complaint")
+        and not sounds_like_question(turn)
+    ):
+        # "it makes a weird noise" right after "tell me what's wrong": a problem with that device.
+        entities = {**turn.entities, "product": [state.focus.product]}
+        return replace(turn, intent="complaint", requests=("complaint",), entities=entities)
+    listed = state.focus.listed
+    if listed and state.last_intent == "list_orders" and not turn.order_number:
+        # "what's in the second one" right after the list: that order.
+        chosen = answers.pick(turn, listed)
+        if chosen is not None:
+            confident = turn.intent in _ORDER_REQUESTS and turn.confidence >= _SURE
+            intent = turn.intent if confident else "track_order"
+            entities = {**turn.entities, "order_number": [chosen]}
+            return replace(turn, intent=intent, requests=(intent,), entities=entities)
+    if (
+        state.pending is None
+        and state.focus.order
+        and turn.intent in ("never_mind", "cancel_order")
+        and _CANCEL_IT.search(turn.words)
+    ):
+        return replace(turn, intent="cancel_order", requests=("cancel_order",))
     last = state.last_intent
     unsure = turn.is_miss or turn.confidence < _SURE or turn.intent == "identify"
     short_question = sounds_like_question(turn) and len(turn.words.split()) <= _SHORT
@@ -305,6 +343,9 @@ def acknowledgement(conversation: Conversation, turn: Turn) -> bool:
     thanked = bool(_THANKS.search(words))
     if not (thanked or turn.is_miss or turn.intent == conversation.state.last_intent):
         return False
+    if chitchat.closing(turn):
+        chitchat.say_goodbye(conversation)
+        return True
     conversation.say("You're welcome, glad that helped. What else can I do for you?")
     return True
 

@@ -36,6 +36,8 @@ class Focus:
     case: str | None = None
     # What the last answer was about ("invoice"), for follow-ups like "can you email it to me".
     topic: str | None = None
+    # The orders just listed, in the order shown: "the second one" picks among them.
+    listed: list[str] = field(default_factory=list)
 
 
 @dataclass

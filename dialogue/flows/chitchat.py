@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from dialogue.conversation import Conversation
 from dialogue.flows.fallback import TOPICS
 from dialogue.registry import handles
@@ -15,6 +17,31 @@ HELP = (
     "machines; tell you when a device is due for service and book it; change how and when we contact you; "
     "and pass you to a person at any time."
 )
+GOODBYE = "Goodbye, and thanks for shopping with us!"
+# Thanks that also end the chat: "thx bye", "thanks that's all", "cheers". A plain "thanks" in the
+# middle of a conversation may still be followed by more, so only these skip "anything else?".
+_CLOSING = re.compile(
+    r"\b(?:bye+|byebye|goodbye|good bye|cya|see ya|see you|later then|ttyl|that'?s all|thats all|that'?s it|"
+    r"thats it|that is all|that is it|that will be all|that'?ll be all|thatll be all|nothing else|all done|"
+    r"i'?m done|im done|all sorted|"
+    r"have a (?:good|nice|great) (?:day|one|evening|weekend))\b|^cheers\b"
+)
+
+
+_THANKED = re.compile(r"\b(?:thanks|thank you|thank u|thx|thnx|ty|ta|cheers)\b")
+
+
+def closing(turn: Turn) -> bool:
+    """Thanks or an acknowledgement that ends the conversation."""
+    return turn.intent == "goodbye" or bool(_CLOSING.search(turn.words))
+
+
+def say_goodbye(conversation: Conversation) -> None:
+    waiting = conversation.state.handoff
+    queue_note = (
+        f" Your request for a colleague (case {waiting}) stays open: they'll answer here." if waiting else ""
+    )
+    conversation.say(f"You're welcome! {GOODBYE}{queue_note}")
 
 
 @handles("greet")
@@ -26,11 +53,17 @@ def greet(conversation: Conversation, turn: Turn) -> None:
 
 @handles("goodbye")
 def goodbye(conversation: Conversation, turn: Turn) -> None:
-    conversation.say("Goodbye, and thanks for shopping with us!")
+    if _THANKED.search(turn.words):
+        say_goodbye(conversation)
+        return
+    conversation.say(GOODBYE)
 
 
 @handles("thank")
 def thank(conversation: Conversation, turn: Turn) -> None:
+    if closing(turn):
+        say_goodbye(conversation)
+        return
     conversation.say(f"You're welcome! {ANYTHING_ELSE}")
 
 

@@ -116,6 +116,13 @@ def product_in(
     if not ids:
         return None
     found = match_products(conversation.uow(), turn.text, among=ids, limit=2)
+    if not found:
+        # The product the message is about without naming it ("it makes a noise" about the machine
+        # just talked about) comes as an entity from the conversation's context.
+        for named in turn.entities.get("product", []):
+            found = match_products(conversation.uow(), named, among=ids, limit=2)
+            if found:
+                break
     return found[0] if len(found) == 1 else None
 
 

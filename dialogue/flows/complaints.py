@@ -103,7 +103,8 @@ def _locate(
 def _confirm(conversation: Conversation, data: dict[str, Any]) -> None:
     about = ""
     if data.get("product"):
-        about = f" about the {data['product']} in order {data['order']}"
+        # A device bought long ago has no order in this chat: the product alone.
+        about = f" about the {data['product']}" + (f" in order {data['order']}" if data.get("order") else "")
     elif data.get("order"):
         about = f" about order {data['order']}"
     conversation.ask(
@@ -208,7 +209,7 @@ def _open(conversation: Conversation, who: Who, data: dict[str, Any]) -> None:
         return
     conversation.changed("case", f"the complaint case {case.number}", case=case.number)
     about = (
-        f" about {case.product_name} in order {case.order_number}"
+        f" about {case.product_name}" + (f" in order {case.order_number}" if case.order_number else "")
         if case.product_name
         else (f" about order {case.order_number}" if case.order_number else "")
     )

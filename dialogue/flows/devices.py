@@ -95,6 +95,10 @@ def warranty(conversation: Conversation, turn: Turn) -> None:
     named = _named(conversation, turn, devices) or _focused(conversation, devices)
     chosen = [named] if named else devices
     conversation.state.focus.device = chosen[0].serial  # "book it in" next means this one
+    if len(chosen) == 1:
+        # "it leaks" next is a problem with this device (engine.in_context).
+        focus = conversation.state.focus
+        focus.product_id, focus.product, focus.topic = chosen[0].product_id, chosen[0].name, "warranty"
     today = conversation.today(who)
     lines = []
     for d in chosen[:3]:

@@ -11,7 +11,7 @@ import re
 from crm.models import HandoffReason
 from crm.services.contact import SHOP_CONTACT, opening_hours_text
 from crm.services.handoff import QueueView, add_details, queue_status, request_handoff, withdraw_handoff
-from dialogue.answers import Answer, classify
+from dialogue.answers import Answer, classify, said_leave
 from dialogue.conversation import Conversation, yes_no_buttons
 from dialogue.registry import handles, resumes
 from dialogue.state import Pending
@@ -23,6 +23,7 @@ A_PERSON = re.compile(
     r"\b(?:speak|talk|chat)\b.*\b(?:agent|human|person|someone|somebody|representative|rep|advisor|staff)\b"
 )
 WITHDRAW = "withdraw_handoff"
+TOPIC = "handoff"
 _WITHDRAW = re.compile(
     r"\b(?:(?:don'?t|dont|do not|no longer|not) need (?:a|the|an) (?:person|human|agent|colleague|someone)|"
     r"cancel (?:the|my|that) (?:request|handoff)|withdraw|take me out of the queue|"
@@ -80,6 +81,8 @@ def queue(conversation: Conversation, reason: HandoffReason, note: str) -> None:
     )
     conversation.state.handoff = view.case_number
     conversation.state.pending = None
+    # "actually forget it" said next is about this request (`maybe_withdraw`).
+    conversation.state.focus.topic = TOPIC
     if view.reused:
         conversation.say(f"You're already in the queue for a colleague. {queue_text(conversation, view)}")
         return
@@ -145,8 +148,18 @@ def resume_offer(conversation: Conversation, turn: Turn, pending: Pending) -> bo
 
 
 def maybe_withdraw(conversation: Conversation, turn: Turn) -> bool:
-    """ "I don't need a person any more": withdraws the waiting request. True when it did."""
-    if conversation.state.handoff is None or not _WITHDRAW.search(turn.words):
+    """ "I don't need a person any more": withdraws the waiting request. True when it did.
+
+    "Forget it" / "never mind" right after asking for a person (nothing else asked or answered in
+    between) takes that request back too: there is nothing else it could be about.
+    """
+    state = conversation.state
+    if state.handoff is None:
+        return False
+    just_asked = state.focus.topic == TOPIC and state.pending is None
+    if not (
+        _WITHDRAW.search(turn.words) or (just_asked and (said_leave(turn) or turn.intent == "never_mind"))
+    ):
         return False
     number = withdraw_handoff(conversation.uow(), conversation.ctx.conversation_id, conversation.now)
     conversation.state.handoff = None
@@ -157,6 +170,7 @@ def maybe_withdraw(conversation: Conversation, turn: Turn) -> bool:
             f"Done: I've withdrawn your request for a colleague (case {number}). I'm still here if you need "
             "me."
         )
+    state.focus.topic = None
     return True
 
 

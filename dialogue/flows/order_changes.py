@@ -22,8 +22,9 @@ from crm.services.orders import (
     request_order_change,
 )
 from crm.services.refunds import REFUND_WORKING_DAYS, RETURN_WINDOW_DAYS
-from dialogue.answers import Answer, classify, pick, plain_yes
+from dialogue.answers import Answer, classify, pick, plain_yes, sounds_like_question
 from dialogue.conversation import Conversation, Who, yes_no_buttons
+from dialogue.flows import returns
 from dialogue.flows.common import allowed, order_buttons, refers_back, who_or_identify
 from dialogue.registry import handles, resumes
 from dialogue.state import Pending
@@ -37,6 +38,11 @@ _AN_ORDER = re.compile(r"\b(?:my|the|this|that|last|latest|current|an) (?:order|
 _FUTURE = re.compile(r"\b(?:future|new|next|all my|default|account|profile)\b")
 # A house number or postcode next to letters: "12 Baker Street", "NW1 6XE", "75001 Paris".
 _LOOKS_LIKE_ADDRESS = re.compile(r"\b\d{1,5}[a-z]?\b.*[a-z]{3,}|[a-z]{3,}.*\b\d{1,5}[a-z]?\b", re.IGNORECASE)
+_ANOTHER_ORDER = re.compile(
+    r"\b(?:first|second|third|1st|2nd|3rd|other|older|newer|previous|latest|newest)\b"
+    r"(?: \w+)? (?:order|one)\b"
+)
+_ABOUT_MONEY = re.compile(r"\b(?:money|refund|refunded|reimburs\w*|charged?|fee|cost|pay)\b")
 _VERB = {OrderAction.CANCEL: "cancelled", OrderAction.CHANGE: "changed"}
 # Words that only say "change my order": what is left is what should change.
 _GENERIC = frozenset(
@@ -157,7 +163,7 @@ def _start(conversation: Conversation, turn: Turn, action: OrderAction, *, prefi
     if number is None and refers_back(turn):
         number = conversation.state.focus.order
     if number is not None:
-        _with_order(conversation, who, number, data)
+        _with_order(conversation, who, number, data, turn.text)
         return
     changeable = [
         v
@@ -182,7 +188,9 @@ def _start(conversation: Conversation, turn: Turn, action: OrderAction, *, prefi
     )
 
 
-def _with_order(conversation: Conversation, who: Who, number: str, data: dict[str, Any]) -> None:
+def _with_order(
+    conversation: Conversation, who: Who, number: str, data: dict[str, Any], text: str = ""
+) -> None:
     action = OrderAction(str(data["action"]))
     if not allowed(conversation, who, number):
         return
@@ -195,16 +203,23 @@ def _with_order(conversation: Conversation, who: Who, number: str, data: dict[st
         conversation.state.focus.order = refused.number
         conversation.done()
         conversation.say(refusal_text(refused.number, action, refused.status))
+        if refused.status is OrderStatus.DELIVERED:
+            returns.offer_return(conversation, who, refused.number, text)
         return
     conversation.state.focus.order = view.number
     data = {**data, "order": view.number}
     if action is OrderAction.CHANGE and not data.get("details"):
-        what = "the new delivery address" if data.get("prefix") else "what should change"
+        what = (
+            'the new delivery address (street and number, postcode and town, for example "12 Baker Street, '
+            'London NW1 6XE")'
+            if data.get("prefix")
+            else 'what should change (for example "3 packs instead of 2" or "remove the descaler")'
+        )
         conversation.ask(
             FLOW,
             "what",
             f"Order {view.number} ({view.items_text()}) hasn't shipped yet, so it can still be changed. "
-            f'Please tell me {what} (for example "3 packs instead of 2" or "remove the descaler").',
+            f"Please tell me {what}.",
             data={**data, "free_text": True},
         )
         return
@@ -236,7 +251,9 @@ def resume(conversation: Conversation, turn: Turn, pending: Pending) -> bool:
     action = OrderAction(str(data["action"]))
     if pending.step == "which_order":
         options = [str(o) for o in data.get("options") or []]
-        chosen = pick(turn, options) or (turn.order_number if turn.order_number else None)
+        chosen = pick(turn, options, conversation.state.focus.order) or (
+            turn.order_number if turn.order_number else None
+        )
         if chosen is None:
             return False
         _with_order(conversation, who, chosen, data)
@@ -266,6 +283,33 @@ def resume(conversation: Conversation, turn: Turn, pending: Pending) -> bool:
     if turn.order_number and turn.order_number != data.get("order"):
         _with_order(conversation, who, turn.order_number, data)  # "no, I meant order ..."
         return True
+    if action is OrderAction.CANCEL and sounds_like_question(turn) and _ABOUT_MONEY.search(turn.words):
+        # "will I get my money back if I do?": answered from this order, then the same question.
+        view = check_order_action(conversation.uow(), who.customer_id, str(data["order"]), action)
+        if view.status is OrderStatus.PAID:
+            conversation.say(
+                f"Yes: order {view.number} is paid, so the full {money(view.total, view.currency)} goes back "
+                f"to the payment method you used within {REFUND_WORKING_DAYS} working days. Cancelling is "
+                "free."
+            )
+        else:
+            conversation.say(
+                f"Order {view.number} isn't paid yet, so nothing is charged and there's nothing to refund. "
+                "Cancelling is free."
+            )
+        conversation.ask(FLOW, "confirm", pending.question, pending.buttons, data=data)
+        return True
+    if _ANOTHER_ORDER.search(turn.words):
+        # "no, the first order", "the other one": another of the orders that can still change.
+        options = [
+            v.number
+            for v in open_orders(conversation.uow(), who.customer_id, limit=10)
+            if v.status in CHANGEABLE_STATUSES
+        ]
+        chosen = pick(turn, options, str(data.get("order")))
+        if chosen is not None and chosen != data.get("order"):
+            _with_order(conversation, who, chosen, data)
+            return True
     if plain_yes(turn):
         _carry_out(conversation, who, data)
         return True

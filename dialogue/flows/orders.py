@@ -34,7 +34,9 @@ _STATUS = {
     OrderStatus.REFUNDED: "was refunded",
 }
 # "my order", "it", "when will mine come": about the customer's own parcel, not delivery in general.
-_PERSONAL = re.compile(r"\b(?:my|mine|i ordered|i bought|it|its|it's|order \d|parcel|package|stuff)\b")
+_PERSONAL = re.compile(
+    r"\b(?:my|mine|i ordered|i bought|it|its|it's|order \d|parcel|package|stuff|tracking|track)\b"
+)
 _NOT_HERE = re.compile(
     r"\b(?:hasn'?t|hasnt|has not|haven'?t|havent|have not|didn'?t|didnt|did not|never|still not|not "
     r"yet|still (?:waiting|nothing))"
@@ -64,11 +66,23 @@ def track_order(conversation: Conversation, turn: Turn) -> None:
 
 @handles("delivery_period")
 def delivery_period(conversation: Conversation, turn: Turn) -> None:
-    if not turn.order_number and not _PERSONAL.search(turn.words):
+    if not turn.order_number and not _PERSONAL.search(turn.words) and not _on_its_way(conversation, turn):
         # "how long does delivery to the UK take?": the general answer, logged in or not.
         conversation.say(general_delivery_times())
         return
     track_order(conversation, turn)
+
+
+def _on_its_way(conversation: Conversation, turn: Turn) -> bool:
+    """ "eta?", "when??": too short to be about delivery in general, from a customer who has an order
+    on its way: that order."""
+    who = conversation.who()
+    if who is None or not who.has_account_access or len(turn.words.split()) > 3:
+        return False
+    return any(
+        v.status in (OrderStatus.PAID, OrderStatus.SHIPPED)
+        for v in open_orders(conversation.uow(), who.customer_id, limit=3)
+    )
 
 
 @handles("list_orders")
@@ -93,6 +107,7 @@ def list_orders(conversation: Conversation, turn: Turn) -> None:
         f"{money(v.total, v.currency)}, {v.status.value}"
         for v in views
     ]
+    conversation.state.focus.listed = [v.number for v in views]
     head = f"You have {total} orders; the latest {len(views)}:" if total > len(views) else "Your orders:"
     conversation.say(head + "\n" + "\n".join(lines) + "\nAsk me about any of them by its number.")
 
@@ -100,7 +115,9 @@ def list_orders(conversation: Conversation, turn: Turn) -> None:
 @handles("delivery_options")
 def delivery_options(conversation: Conversation, turn: Turn) -> None:
     options = "; ".join(
-        f"{o.name}: {o.working_days} working days, {o.price} ({o.note})" for o in DELIVERY_OPTIONS
+        f"{o.name}: {o.working_days}{' working days' if o.working_days[:1].isdigit() else ''}, {o.price} "
+        f"({o.note})"
+        for o in DELIVERY_OPTIONS
     )
     conversation.say(
         f"We ship from Germany to most of Europe, the UK, the US and Singapore. Options: {options}."

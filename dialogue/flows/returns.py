@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from crm.models import CaseKind, OrderStatus
@@ -47,7 +47,8 @@ _REASONS = {
         "leak", "stopped working",
     ),
     "not as described": (
-        "not as described", "too small", "too big", "wrong size", "doesn't fit", "doesnt fit",
+        "not as described", "not what i expected", "not what i was expecting", "too small", "too big",
+        "wrong size", "doesn't fit", "doesnt fit",
         "not compatible",
     ),
     "wrong item": ("wrong", "not what i ordered", "different"),
@@ -96,6 +97,36 @@ def return_item(conversation: Conversation, turn: Turn) -> None:
             )
             return
     start_return(conversation, turn, who, view)
+
+
+def offer_return(conversation: Conversation, who: Who, number: str, text: str = "") -> None:
+    """After refusing to cancel or change a delivered order: a return instead, started only on a yes."""
+    try:
+        view = order_status(conversation.uow(), who.customer_id, number)
+    except OrderNotFound:
+        return
+    if view.status is not OrderStatus.DELIVERED:
+        return
+    delivered = view.status_since.astimezone(conversation.zone(who)).date()
+    window_ends = delivered + timedelta(days=RETURN_WINDOW_DAYS)
+    if conversation.today(who) > window_ends:
+        conversation.say(
+            f"(Its {RETURN_WINDOW_DAYS}-day return window ended on {long_day(window_ends)}; if something is "
+            "faulty, it's still covered by the warranty.)"
+        )
+        return
+    conversation.ask(
+        RETURN,
+        "offer",
+        f"Would you like me to start a return for order {view.number} instead?",
+        yes_no_buttons("Yes, start a return", "No, keep it"),
+        data={
+            "order": view.number,
+            "text": text,
+            "leaving": "the return",
+            "window_ends": window_ends.isoformat(),
+        },
+    )
 
 
 def start_return(conversation: Conversation, turn: Turn, who: Who, view: OrderStatusView) -> None:
@@ -195,8 +226,26 @@ def resume_return(conversation: Conversation, turn: Turn, pending: Pending) -> b
     if who is None:
         return False
     data = dict(pending.data)
+    if pending.step == "offer":
+        if turn.intent == "return_item" or plain_yes(turn):
+            view = order_status(conversation.uow(), who.customer_id, str(data["order"]))
+            start_return(
+                conversation, _with_text(turn, f"{data.get('text') or ''} {turn.text}".strip()), who, view
+            )
+            return True
+        if classify(turn) in (Answer.NO, Answer.NOT_NOW, Answer.LATER):
+            conversation.done()
+            conversation.say(
+                f"{NOTHING_CHANGED} Order {data['order']} stays with you; you can still return it until "
+                f"{long_day(date.fromisoformat(str(data['window_ends'])))}."
+            )
+            return True
+        return False
     if pending.step == "which_order":
-        chosen = pick(turn, [str(o) for o in data.get("options") or []]) or turn.order_number
+        chosen = (
+            pick(turn, [str(o) for o in data.get("options") or []], conversation.state.focus.order)
+            or turn.order_number
+        )
         if chosen is None:
             return False
         try:
@@ -228,6 +277,10 @@ def resume_return(conversation: Conversation, turn: Turn, pending: Pending) -> b
         _next_step(conversation, data)
         return True
     if pending.step == "reason":
+        if turn.order_number == data.get("order") and len(turn.words.split()) <= 4:
+            # "it's order 1002193": the order we already have, not a reason.
+            _next_step(conversation, data)
+            return True
         reason = next((c for c in turn.entities.get("choice", []) if c in _REASONS), None) or reason_in(
             turn.text
         )
@@ -271,6 +324,13 @@ def resume_return(conversation: Conversation, turn: Turn, pending: Pending) -> b
     if classify(turn) in (Answer.NO, Answer.NOT_NOW, Answer.LATER):
         conversation.done()
         conversation.say(f"{NOTHING_CHANGED} You can start the return any time before {data['window_ends']}.")
+        return True
+    reason = reason_in(turn.text)
+    if reason is not None and reason != data.get("reason"):
+        # "it doesn't work" before the yes: the reason was another one; ask again with it.
+        _next_step(
+            conversation, {**data, "reason": reason, "text": f"{data.get('text') or ''} {turn.text}".strip()}
+        )
         return True
     return False
 

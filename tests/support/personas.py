@@ -187,7 +187,12 @@ class Personas:
         changeable = [o for o in orders if o.status in _CHANGEABLE]
         if len(changeable) < 2:
             return None
-        return {**_order_facts(changeable[0]), **_order_facts(changeable[1], "other_")}
+        return {
+            **_order_facts(changeable[0]),
+            **_order_facts(changeable[1], "other_"),
+            "status": changeable[0].status.value,
+            "other_status": changeable[1].status.value,
+        }
 
     def _shipped(self, session: Session, customer: Customer, orders: list[Order]) -> Facts | None:
         if not orders or orders[0].status is not OrderStatus.SHIPPED:
