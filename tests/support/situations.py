@@ -19,7 +19,9 @@ from crm.models import Customer, Invoice, Order, OrderLine, OrderStatus, OrderSt
 PAID_ONE = (200, 40)  # one paid order, not shipped yet
 TWO_OPEN = (240, 10)  # two open orders: one paid, one waiting for payment
 RETURNED = (250, 10)  # an order returned three days ago, refund under way
-LATE = (260, 10)  # shipped eight days ago, promised for three days ago, still travelling
+# Shipped eight days ago, promised for three days ago, still travelling: two ranges (C00271-C00280
+# are other tests' own), enough for every late-delivery scenario to have a customer of its own.
+LATE = ((260, 10), (281, 10))
 NO_ORDERS = 5  # new customers who have not ordered yet
 _SKUS = ("CAP-50", "DSC-2", "BEAN-1K", "WFC-3", "BAG-10", "INK-20K", "ACC-MF", "TON-40", "HEPA-300")
 
@@ -102,7 +104,7 @@ def add_situations(engine: Engine, now: datetime) -> None:
                     (OrderStatus.RETURNED, timedelta(days=3)),
                 ],
             )
-        for i, customer in enumerate(customers(*LATE)):
+        for i, customer in enumerate(c for late in LATE for c in customers(*late)):
             order(
                 customer, i,
                 [(OrderStatus.PLACED, timedelta(days=9)), (OrderStatus.PAID, timedelta(days=9)),
