@@ -37,7 +37,8 @@ def configure(token: str) -> None:
     _API_TOKEN[:] = [token]
 
 
-def _authorised(request: Request) -> bool:
+def authorised(request: Request) -> bool:
+    """The caller holds the Rasa API token (`Authorization: Bearer ...`); the routes of bot/ check this."""
     given = (request.headers.get("Authorization") or "").removeprefix("Bearer ").strip()
     return bool(_API_TOKEN and given and hmac.compare_digest(given.encode(), _API_TOKEN[0].encode()))
 
@@ -61,7 +62,7 @@ class ErasureInput(InputChannel):
 
         @hook.route("/forget", methods=["POST"])
         async def forget(request: Request) -> HTTPResponse:
-            if not is_loopback(request.ip) or not _authorised(request):
+            if not is_loopback(request.ip) or not authorised(request):
                 return response.json({"error": "forbidden"}, status=403)
             body = request.json if isinstance(request.json, dict) else {}
             ids = body.get("conversation_ids")

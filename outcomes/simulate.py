@@ -177,10 +177,10 @@ class SimChannel:
         self._tracker, self._events, self._clock = tracker, events, clock
         self.sent: list[Outgoing] = []
 
-    def address(self, message: Outgoing, channel: Channel) -> str | None:
+    def address(self, uow: UnitOfWork, message: Outgoing, channel: Channel) -> str | None:
         return f"{channel.value}:sim{message.customer_id}"
 
-    def send(self, message: Outgoing, channel: Channel) -> SendResult:
+    def send(self, message: Outgoing, channel: Channel, address: str | None = None) -> SendResult:
         sender = f"{channel.value}:sim{message.customer_id}"
         at = self._clock().timestamp()
         user = {

@@ -119,3 +119,21 @@ class RasaApi:
             json={"name": intent, "entities": entities},
         )
         return found
+
+    def deliver(
+        self, conversation_id: str, intent: str, entities: dict[str, Any], output_channel: str
+    ) -> str:
+        """Runs the external `intent` unless a person has the conversation, in one step under its
+        lock (bot/proactive_delivery.py): "paused", "shown" (a bot message followed) or "not_shown"."""
+        found = self.call(
+            "POST",
+            "/webhooks/proactive/deliver",
+            json={
+                "conversation_id": conversation_id,
+                "intent": intent,
+                "entities": entities,
+                "output_channel": output_channel,
+            },
+            headers={"Authorization": f"Bearer {self._token}"},
+        )
+        return str(found.get("status") if isinstance(found, dict) else "")

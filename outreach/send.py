@@ -102,11 +102,6 @@ class Outreach:
         """`send` into a conversation the caller has already found for `customer_id` (the pump
         looks it up with its other reads, `conversation_of`, and notes it before the send)."""
         _check_external(intent)
-        try:
-            if self._rasa.paused(conversation_id):
-                return SendResult(Delivery.PAUSED, conversation_id)
-        except RasaApiError as error:
-            return SendResult(Delivery.FAILED, conversation_id, str(error))
         now = self._now()
         context = {
             **entities,
@@ -114,21 +109,30 @@ class Outreach:
             "kind": intent.removeprefix(EXTERNAL_PREFIX),
             "customer_id": customer_id,
         }
+        # Stored before Rasa is asked: the action server reads it while Rasa runs the event.
         remember_proactive(self._store(), conversation_id, customer_id, context, now)
         try:
-            # APPLIED: the current session's events, all the proof needs (see shown_after_external).
-            answer = self._rasa.trigger_intent(
-                conversation_id, intent, {"key": key}, OUTPUT_CHANNELS[channel], events="APPLIED"
-            )
+            status = self._rasa.deliver(conversation_id, intent, {"key": key}, OUTPUT_CHANNELS[channel])
         except RasaApiError as error:
-            # Nothing was shown: a later session must not restore a question nobody saw.
-            forget_proactive(self._store(), conversation_id, now)
-            status = Delivery.UNREACHABLE if "blocked" in str(error) else Delivery.FAILED
-            return SendResult(status, conversation_id, str(error))
-        if shown_after_external(answer.get("tracker") or {}, intent):
+            status, detail = ("unreachable" if "blocked" in str(error) else "failed"), str(error)
+        else:
+            detail = "no bot message followed the event" if status == "not_shown" else ""
+        if status == "shown":
             return SendResult(Delivery.DELIVERED, conversation_id)
+        # Nothing was shown: a later session must not restore a question nobody saw.
         forget_proactive(self._store(), conversation_id, now)
-        return SendResult(Delivery.NOT_SHOWN, conversation_id, "no bot message followed the event")
+        outcome = {
+            "paused": Delivery.PAUSED,
+            "not_shown": Delivery.NOT_SHOWN,
+            "unreachable": Delivery.UNREACHABLE,
+        }
+        return SendResult(
+            outcome.get(status, Delivery.FAILED), conversation_id, detail or f"Rasa answered {status!r}"
+        )
+
+
+# What bot/proactive_delivery.py answered (or the error made of it), when nothing was shown.
+_OUTCOMES = {"paused": Delivery.PAUSED, "not_shown": Delivery.NOT_SHOWN, "unreachable": Delivery.UNREACHABLE}
 
 
 def _check_external(intent: str) -> None:
@@ -144,19 +148,6 @@ def conversation_of(uow: UnitOfWork, customer_id: int, customer_ref: str, channe
         chat = reachable_chat_in(uow, customer_id, Channel.TELEGRAM)
         return f"tg:{chat}" if chat else None
     return None  # email is no chat: the proactive engine sends those itself
-
-
-def shown_after_external(tracker: Mapping[str, Any], intent: str) -> bool:
-    """True when a bot message follows the latest external `intent` event of the tracker."""
-    events = list(tracker.get("events") or [])
-    for index in range(len(events) - 1, -1, -1):
-        event = events[index]
-        if event.get("event") != "user" or not (event.get("metadata") or {}).get("is_external"):
-            continue
-        if ((event.get("parse_data") or {}).get("intent") or {}).get("name") != intent:
-            continue
-        return any(later.get("event") == "bot" for later in events[index + 1 :])
-    return False
 
 
 def send(
