@@ -107,8 +107,7 @@ def offer_return(conversation: Conversation, who: Who, number: str, text: str = 
         return
     if view.status is not OrderStatus.DELIVERED:
         return
-    delivered = view.status_since.astimezone(conversation.zone(who)).date()
-    window_ends = delivered + timedelta(days=RETURN_WINDOW_DAYS)
+    _, window_ends = _return_window(conversation, who, view)
     if conversation.today(who) > window_ends:
         conversation.say(
             f"(Its {RETURN_WINDOW_DAYS}-day return window ended on {long_day(window_ends)}; if something is "
@@ -149,8 +148,7 @@ def start_return(conversation: Conversation, turn: Turn, who: Who, view: OrderSt
     if view.status is not OrderStatus.DELIVERED:
         conversation.say(f"Order {view.number} is {view.status.value}, so there is nothing to return.")
         return
-    delivered = view.status_since.astimezone(conversation.zone(who)).date()
-    window_ends = delivered + timedelta(days=RETURN_WINDOW_DAYS)
+    delivered, window_ends = _return_window(conversation, who, view)
     if conversation.today(who) > window_ends:
         from dialogue.flows import complaints
 
@@ -192,6 +190,12 @@ def start_return(conversation: Conversation, turn: Turn, who: Who, view: OrderSt
             buttons,
             data={**data, "options": [str(line.product_id) for line in view.lines[:5]] + [EVERYTHING]},
         )
+
+
+def _return_window(conversation: Conversation, who: Who, view: OrderStatusView) -> tuple[date, date]:
+    """The day a delivered order arrived and the last day it can be returned, in the customer's zone."""
+    delivered = view.status_since.astimezone(conversation.zone(who)).date()
+    return delivered, delivered + timedelta(days=RETURN_WINDOW_DAYS)
 
 
 def _next_step(conversation: Conversation, data: dict[str, Any]) -> None:
