@@ -251,16 +251,17 @@ class Personas:
         return _order_facts(old[0])
 
     def _device(self, session: Session, customer: Customer, orders: list[Order]) -> Facts | None:
-        row = session.execute(
+        rows = session.execute(
             select(Device, Product)
             .join(Product, Product.id == Device.product_id)
             .where(Device.customer_id == customer.id, Product.service_interval_days.is_not(None))
             .order_by(Device.id)
-            .limit(1)
-        ).first()
-        if row is None or not orders:
+        ).all()
+        if not rows or not orders:
             return None
-        device, product = row
+        device, product = rows[0]
+        if sum(1 for _, other in rows if short_name(other.sku) == short_name(product.sku)) > 1:
+            return None  # "my vacuum" must name one machine: two of a kind get asked "which one?"
         return {
             "device": short_name(product.sku),
             "device_name": product.name,
