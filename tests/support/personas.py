@@ -260,8 +260,8 @@ class Personas:
         if not rows or not orders:
             return None
         device, product = rows[0]
-        if sum(1 for _, other in rows if short_name(other.sku) == short_name(product.sku)) > 1:
-            return None  # "my vacuum" must name one machine: two of a kind get asked "which one?"
+        if len(rows) > 1:
+            return None  # "my vacuum" must name one machine: a robot and a bagged vacuum are both one
         return {
             "device": short_name(product.sku),
             "device_name": product.name,
