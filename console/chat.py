@@ -71,12 +71,10 @@ class RasaChat:
         return lines_of(tracker.get("events") or [])
 
     def paused(self, conversation_id: str) -> bool:
-        tracker = self._call(
-            "GET",
-            f"{conversation_path(conversation_id)}/tracker",
-            params={"include_events": "NONE"},
-        )
-        return bool(tracker.get("paused"))
+        try:
+            return self._api.paused(conversation_id)
+        except RasaApiError as error:
+            raise ChatError(str(error)) from error
 
     def events(self, conversation_id: str, events: list[dict[str, Any]]) -> None:
         self._call(
