@@ -85,9 +85,12 @@ class RasaApi:
             raise RasaApiError(f"Rasa unreachable: {type(error).__name__}") from error
         if response.status_code >= 400:
             try:
-                message = response.json().get("message") or response.text
+                answer = response.json()
             except ValueError:
-                message = response.text
+                answer = None
+            # Rasa's routes say "message", this project's own routes "error".
+            found = answer if isinstance(answer, dict) else {}
+            message = found.get("message") or found.get("error") or response.text
             raise RasaApiError(f"Rasa answered {response.status_code}: {message}"[:2000])
         return response.json()
 
@@ -101,24 +104,6 @@ class RasaApi:
     def paused(self, conversation_id: str) -> bool:
         """Whether a person has the conversation (the state only, no events read or sent)."""
         return bool(self.tracker(conversation_id, events="NONE").get("paused"))
-
-    def trigger_intent(
-        self,
-        conversation_id: str,
-        intent: str,
-        entities: dict[str, Any],
-        output_channel: str,
-        *,
-        events: str = "AFTER_RESTART",
-    ) -> dict[str, Any]:
-        """Runs `intent` as if the customer had said it, replies going out on `output_channel`."""
-        found: dict[str, Any] = self.call(
-            "POST",
-            f"{conversation_path(conversation_id)}/trigger_intent",
-            params={"output_channel": output_channel, "include_events": events},
-            json={"name": intent, "entities": entities},
-        )
-        return found
 
     def deliver(
         self, conversation_id: str, intent: str, entities: dict[str, Any], output_channel: str

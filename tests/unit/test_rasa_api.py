@@ -26,9 +26,19 @@ def test_an_error_answer_keeps_rasas_words_and_never_the_token() -> None:
 
     api = RasaApi("http://rasa", TOKEN, transport=httpx.MockTransport(answer))
     with pytest.raises(RasaApiError) as raised:
-        api.trigger_intent("web:C00001", "EXTERNAL_nothing", {"key": "k"}, "socketio")
-    assert str(raised.value) == "Rasa answered 404: no such intent (/conversations/web:C00001/trigger_intent)"
+        api.deliver("web:C00001", "EXTERNAL_nothing", {"key": "k"}, "socketio")
+    assert str(raised.value) == "Rasa answered 404: no such intent (/webhooks/proactive/deliver)"
     assert TOKEN not in str(raised.value)
+
+
+def test_the_delivery_routes_own_error_is_quoted() -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(400, json={"error": "intent: an EXTERNAL_... intent"})
+
+    api = RasaApi("http://rasa", TOKEN, transport=httpx.MockTransport(answer))
+    with pytest.raises(RasaApiError) as raised:
+        api.deliver("web:C00001", "greet", {}, "socketio")
+    assert str(raised.value) == "Rasa answered 400: intent: an EXTERNAL_... intent"
 
 
 def test_the_paused_check_asks_for_the_state_alone_on_one_kept_connection() -> None:
