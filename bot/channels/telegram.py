@@ -131,11 +131,14 @@ class TelegramInput(InputChannel):
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         per_chat = float(os.environ.get("TELEGRAM_PER_CHAT_INTERVAL") or 1.0)
+        # Telegram's limit for a bot: about 30 messages/s; more with paid broadcasts.
+        overall = float(os.environ.get("TELEGRAM_RATE_PER_SECOND") or 30.0)
         return cls(
             token=os.environ.get("TELEGRAM_BOT_TOKEN") or None,
             secret=os.environ.get("TELEGRAM_WEBHOOK_SECRET") or None,
             api_url=os.environ.get("TELEGRAM_API_URL") or OFFICIAL_API,
             per_chat_interval=per_chat,
+            overall_per_second=overall,
         )
 
     def __init__(
@@ -145,13 +148,14 @@ class TelegramInput(InputChannel):
         secret: str | None,
         api_url: str = OFFICIAL_API,
         per_chat_interval: float = 1.0,
+        overall_per_second: float = 30.0,
     ) -> None:
         self.secret = secret
         self._on_new_message: NewMessage | None = None
         self._reports: set[asyncio.Future[Any]] = set()
         self.output: TelegramOutput | None = None
         if token:
-            api = BotApi(token, api_url, limiter=RateLimiter(per_chat_interval=per_chat_interval))
+            api = BotApi(token, api_url, limiter=RateLimiter(overall_per_second, per_chat_interval))
             self.output = TelegramOutput(api, self._report_blocked)
 
     def get_output_channel(self) -> OutputChannel | None:
