@@ -99,7 +99,7 @@ _NOT_FOLLOWED = frozenset(
         "contact_human_agent",
     }
 )
-_ORDER_IT = re.compile(r"\b(?:order|get|buy|send|reorder)\b.{0,20}\b(?:it|them|one|that|those|some|more)\b")
+_ORDER_IT = re.compile(r"\b(?:order|get|buy|send|reorder|add)\b.{0,20}\b(?:it|them|one|that|those|some|more)\b")
 _ACKNOWLEDGED = re.compile(
     r"^(?:ok+|okay|k|kk|cool|great|good to know|fine|alright|noted|got it|perfect|thanks|thank you|thx|ta|"
     r"cheers|no worries|no rush|i'?m fine|im fine|i mean i'?m fine|i mean im fine|all good|that'?s all|"

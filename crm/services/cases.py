@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,7 +12,8 @@ from crm.services.orders import normalise_number
 from crm.uow import UnitOfWork
 
 # First matching keyword decides a complaint's topic; "refund" comes before "late" so a delayed
-# refund is not filed as a late parcel.
+# refund is not filed as a late parcel. A keyword matches at the start of a word ("late" is not
+# in "chocolate", "rattl" is in "rattles").
 TOPIC_KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("refund delay", ("refund", "money back")),
     (
@@ -33,9 +35,37 @@ TOPIC_KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "stopped working",
         ),
     ),
+    (
+        "product fault",
+        (
+            "noise",
+            "noisy",
+            "grinding",
+            "rattl",
+            "squeak",
+            "beep",
+            "vibrat",
+            "overheat",
+            "smell",
+            "burning",
+            "error",
+            "won't turn on",
+            "wont turn on",
+            "doesn't turn on",
+            "doesnt turn on",
+            "won't start",
+            "wont start",
+            "keeps turning off",
+            "switches off",
+        ),
+    ),
     ("customer service", ("rude", "nobody answered", "no answer", "support", "service")),
 )
 GENERAL_TOPIC = "general complaint"
+_TOPIC_PATTERNS = tuple(
+    (topic, re.compile(r"\b(?:" + "|".join(re.escape(k) for k in keywords) + ")"))
+    for topic, keywords in TOPIC_KEYWORDS
+)
 # Kinds where a second message about the same order (and product) joins the open case.
 _ONE_OPEN_PER_ORDER = (CaseKind.COMPLAINT, CaseKind.RETURN, CaseKind.DELIVERY, CaseKind.BILLING)
 DESCRIPTION_APPEND_LIMIT = 20_000
@@ -65,8 +95,8 @@ class ComplaintShare:
 
 def topic_of(text: str) -> str:
     lowered = text.lower()
-    for topic, keywords in TOPIC_KEYWORDS:
-        if any(keyword in lowered for keyword in keywords):
+    for topic, pattern in _TOPIC_PATTERNS:
+        if pattern.search(lowered):
             return topic
     return GENERAL_TOPIC
 

@@ -61,8 +61,13 @@ def wait_time(conversation: Conversation, turn: Turn) -> None:
     view = queue_status(conversation.uow(), conversation.ctx.conversation_id, conversation.now)
     if view is None or view.status.value not in ("waiting_agent", "with_agent"):
         conversation.state.handoff = None
-        conversation.say("You're not waiting for a colleague at the moment.")
-        offer(conversation, reason="customer_asked", question="Would you like me to put you through to one?")
+        if conversation.state.pending is not None:
+            # "why is it taking so long??" while asked which order: impatience with the request in
+            # hand, not a question about a queue; the question in hand is asked again after this.
+            conversation.say("Sorry this is taking a while. I can sort it out right away once I know one thing.")
+            return
+        conversation.say("You're not in the queue for a colleague at the moment.")
+        offer(conversation, reason="customer_asked", question="Would you like me to put you through to a colleague?")
         return
     conversation.say(queue_text(conversation, view))
 

@@ -14,6 +14,7 @@ from crm.services.refunds import REFUND_WORKING_DAYS, RETURN_WINDOW_DAYS, Refund
 from dialogue.answers import Answer, classify, pick, plain_yes
 from dialogue.conversation import Conversation, Who, yes_no_buttons
 from dialogue.flows.common import (
+    LATEST_ORDER,
     candidate_orders,
     named_order,
     order_buttons,
@@ -65,7 +66,9 @@ def get_refund(conversation: Conversation, turn: Turn) -> None:
     )
     if number is None:
         views = candidate_orders(conversation, who)
-        if len(views) > 1:
+        if views and LATEST_ORDER.search(turn.words):  # "my money back for the last order"
+            number = views[0].number
+        elif len(views) > 1:
             conversation.ask(
                 WHICH,
                 "which_order",
