@@ -251,6 +251,12 @@ def test_a_marketer_creates_previews_test_sends_and_activates_a_trigger_and_sees
     expect(page.locator("#results")).to_contain_text("treated 0, holdout 0, control 0 exposures")  # none yet
     shot(page, "6-trigger-results")
     page.click("#pause")
+    # The pause lands (and its page has loaded) before the page closes: Chromium can ignore a close
+    # that races a navigation's commit, and Playwright's page.close() then waits forever
+    # (microsoft/playwright#42068, the hang of an earlier CI run).
+    expect(page.locator('#triggers tr[data-trigger="late parcels (console test)"] .status')).to_contain_text(
+        "paused"
+    )
     page.close()
 
 
