@@ -31,6 +31,8 @@ _INTENT_ANSWERS = {
     "never_mind": Answer.LEAVE,
     "undo": Answer.UNDO,
 }
+# Intents that only answer a question; any other intent is a request of its own.
+ANSWER_INTENTS = frozenset(_INTENT_ANSWERS)
 _YES = re.compile(
     r"^(?:y|ye|yes+|yeah|yea|yep|yup|ya|yah|sure|ok+|okay|okey|k|kk|alright|all right|fine|"
     r"please|pls|plz|go ahead|go for it|do it|sounds good|correct|right|absolutely|definitely|"

@@ -99,7 +99,11 @@ _NOT_FOLLOWED = frozenset(
         "contact_human_agent",
     }
 )
-_ORDER_IT = re.compile(r"\b(?:order|get|buy|send|reorder|add)\b.{0,20}\b(?:it|them|one|that|those|some|more)\b")
+# "hmm actually no, can I change the address instead": a no to the question, and a request of its own.
+_INSTEAD = re.compile(r"\b(?:instead|rather|but|actually)\b")
+_ORDER_IT = re.compile(
+    r"\b(?:order|get|buy|send|reorder|add)\b.{0,20}\b(?:it|them|one|that|those|some|more)\b"
+)
 _ACKNOWLEDGED = re.compile(
     r"^(?:ok+|okay|k|kk|cool|great|good to know|fine|alright|noted|got it|perfect|thanks|thank you|thx|ta|"
     r"cheers|no worries|no rush|i'?m fine|im fine|i mean i'?m fine|i mean im fine|all good|that'?s all|"
@@ -201,6 +205,8 @@ def _turn(conversation: Conversation, turn: Turn) -> None:
         return
     resumer = RESUMERS.get(pending.flow)
     if resumer is not None and resumer(conversation, turn, pending):
+        if state.pending is None and _asks_instead(turn, answer):
+            dispatch(conversation, in_context(conversation, turn))
         follow_up(conversation)
         return
     # Not an answer to the question: answer what was asked, then come back to the question.
@@ -348,6 +354,17 @@ def acknowledgement(conversation: Conversation, turn: Turn) -> bool:
         return True
     conversation.say("You're welcome, glad that helped. What else can I do for you?")
     return True
+
+
+def _asks_instead(turn: Turn, answer: Answer) -> bool:
+    """A "no" (or "not now") to the question that goes on to ask for something else."""
+    return (
+        answer in (Answer.NO, Answer.NOT_NOW)
+        and not turn.is_miss
+        and turn.intent not in answers.ANSWER_INTENTS
+        and turn.intent in HANDLERS
+        and bool(_INSTEAD.search(turn.words))
+    )
 
 
 def follow_up(conversation: Conversation) -> None:

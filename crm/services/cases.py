@@ -14,6 +14,7 @@ from crm.uow import UnitOfWork
 # First matching keyword decides a complaint's topic; "refund" comes before "late" so a delayed
 # refund is not filed as a late parcel. A keyword matches at the start of a word ("late" is not
 # in "chocolate", "rattl" is in "rattles").
+LATE_TOPIC = "late delivery"
 TOPIC_KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("refund delay", ("refund", "money back")),
     (
@@ -22,7 +23,7 @@ TOPIC_KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
     ("wrong item", ("wrong item", "wrong product", "not what i ordered", "wrong colour", "wrong size")),
     ("missing item", ("missing", "not in the box", "wasn't in", "wasnt in", "only got")),
-    ("late delivery", ("late", "not arrived", "hasn't arrived", "hasnt arrived", "still waiting", "delayed")),
+    (LATE_TOPIC, ("late", "not arrived", "hasn't arrived", "hasnt arrived", "still waiting", "delayed")),
     (
         "product not as expected",
         (

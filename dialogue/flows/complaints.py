@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from crm.models import CaseKind
-from crm.services.cases import open_case, topic_of
+from crm.models import CaseKind, OrderStatus
+from crm.services.cases import LATE_TOPIC, open_case, topic_of
+from crm.services.delivery import DeliveryState, delivery_estimate
 from crm.services.errors import OrderNotFound
 from crm.services.orders import OrderStatusView
 from dialogue.answers import Answer, classify, pick, plain_yes
@@ -67,6 +68,8 @@ def _locate(
         number = holding[0].number
     if number is None and views and LATEST_ORDER.search(turn.words):
         number = views[0].number
+    if number is None and views and data.get("topic") == LATE_TOPIC:
+        number = _the_late_one(conversation, who, views)  # "my parcel is late again"
     if number is None and conversation.state.focus.order and not turn.text.startswith("/"):
         number = conversation.state.focus.order
     if number is None:
@@ -115,6 +118,19 @@ def _confirm(conversation: Conversation, data: dict[str, Any]) -> None:
         yes_no_buttons("Yes, open it", "No"),
         data=data,
     )
+
+
+def _the_late_one(conversation: Conversation, who: Who, views: tuple[OrderStatusView, ...]) -> str | None:
+    """The one order among `views` that is late, if exactly one is."""
+    today = conversation.today(who)
+    late = [
+        view.number
+        for view in views
+        if view.status in (OrderStatus.PAID, OrderStatus.SHIPPED)
+        and delivery_estimate(conversation.uow(), who.customer_id, view.number, today).state
+        is DeliveryState.LATE
+    ]
+    return late[0] if len(late) == 1 else None
 
 
 @resumes(FLOW)

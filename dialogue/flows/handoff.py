@@ -64,10 +64,16 @@ def wait_time(conversation: Conversation, turn: Turn) -> None:
         if conversation.state.pending is not None:
             # "why is it taking so long??" while asked which order: impatience with the request in
             # hand, not a question about a queue; the question in hand is asked again after this.
-            conversation.say("Sorry this is taking a while. I can sort it out right away once I know one thing.")
+            conversation.say(
+                "Sorry this is taking a while. I can sort it out right away once I know one thing."
+            )
             return
         conversation.say("You're not in the queue for a colleague at the moment.")
-        offer(conversation, reason="customer_asked", question="Would you like me to put you through to a colleague?")
+        offer(
+            conversation,
+            reason="customer_asked",
+            question="Would you like me to put you through to a colleague?",
+        )
         return
     conversation.say(queue_text(conversation, view))
 
