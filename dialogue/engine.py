@@ -210,10 +210,12 @@ def _turn(conversation: Conversation, turn: Turn) -> None:
         follow_up(conversation)
         return
     # Not an answer to the question: answer what was asked, then come back to the question.
-    if turn.is_miss and pending.flow != fallback.CLARIFY:
+    # Read in context first: "and a phone number?" right after the contact details follows them up.
+    read = in_context(conversation, turn)
+    if read.is_miss and pending.flow != fallback.CLARIFY:
         fallback.unclear_answer(conversation, turn, pending)
         return
-    dispatch(conversation, in_context(conversation, turn))
+    dispatch(conversation, read)
     if state.pending is pending:
         again = pending.data.get("again") or f"Now, back to where we were: {pending.question}"
         conversation.say(str(again), pending.buttons)
@@ -310,7 +312,9 @@ def in_context(conversation: Conversation, turn: Turn) -> Turn:
     ):
         return replace(turn, intent="cancel_order", requests=("cancel_order",))
     last = state.last_intent
-    unsure = turn.is_miss or turn.confidence < _SURE or turn.intent == "identify"
+    # "whats the time in tokyo" is confidently off-topic, never a follow-up of the last request.
+    off_topic = turn.intent == "out_of_scope" and turn.confidence >= _SURE
+    unsure = not off_topic and (turn.is_miss or turn.confidence < _SURE or turn.intent == "identify")
     short_question = sounds_like_question(turn) and len(turn.words.split()) <= _SHORT
     if (
         last

@@ -34,6 +34,8 @@ TOPIC_KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "faulty",
             "defect",
             "stopped working",
+            "properly",
+            "suction",
         ),
     ),
     (

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from crm.models import ProductKind
-from crm.services.catalog import match_products, product_by_id
+from crm.services.catalog import ProductView, match_products, product_by_id
 from crm.services.replenishment import (
     MAX_REORDER_QUANTITY,
     ReorderRefused,
@@ -37,6 +37,8 @@ _AMOUNT = re.compile(
     r"(?!\s*(?:days?|weeks?|months?|hours?|%|eur|euros?|gbp|usd|\.\d))"
     r"|\b(\d{1,2}|one|two|three|four|five|six|ten)\s+(?:this time|instead)\b"
 )
+
+_HOW_MUCH = re.compile(r"\b(?:how much|price|cost|costs|total)\b")
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,11 @@ def reorder_usual(conversation: Conversation, turn: Turn) -> None:
     if named is None and focused is not None:
         # "order them again for me" right after the toner's price: that product.
         _confirm(conversation, replace(focused, quantity=quantity_in(turn.text) or focused.quantity))
+        return
+    other = _supply_not_usual(conversation, turn, usual) if named is None else None
+    if other is not None:
+        # "my printer is out of ink, send more" from a customer who buys filters: never the filters.
+        _not_bought_before(conversation, other, usual)
         return
     if not usual:
         conversation.say(
@@ -129,6 +136,13 @@ def resume(conversation: Conversation, turn: Turn, pending: Pending) -> bool:
         _confirm(conversation, Refill.of(item, quantity_in(turn.text)))
         return True
     refill = Refill.from_data(pending.data)
+    if _HOW_MUCH.search(turn.words):
+        # "how much?" at "shall I order ...": the total, and the question again.
+        conversation.say(
+            f"{money(refill.unit_price * refill.quantity, refill.currency)} in all, at today's price."
+        )
+        _confirm(conversation, refill)
+        return True
     quantity = quantity_in(turn.text)
     if quantity and quantity != refill.quantity:
         _confirm(conversation, replace(refill, quantity=quantity))  # "make it 3 packs": confirm that
@@ -196,6 +210,28 @@ def _named(
 ) -> UsualConsumable | None:
     found = match_products(conversation.uow(), turn.text, among=[u.product_id for u in usual], limit=1)
     return next((u for u in usual if found and u.product_id == found[0].id), None)
+
+
+def _supply_not_usual(
+    conversation: Conversation, turn: Turn, usual: tuple[UsualConsumable, ...]
+) -> ProductView | None:
+    """A supply the message names that is not among what the customer buys regularly."""
+    usual_ids = {u.product_id for u in usual}
+    found = match_products(conversation.uow(), turn.text, limit=3)
+    supplies = [p for p in found if p.kind is ProductKind.CONSUMABLE and p.id not in usual_ids]
+    return supplies[0] if supplies else None
+
+
+def _not_bought_before(
+    conversation: Conversation, supply: ProductView, usual: tuple[UsualConsumable, ...]
+) -> None:
+    fits = f" (it fits the {supply.fits})" if supply.fits else ""
+    regular = f" What you order regularly is {usual[0].name}." if usual else ""
+    conversation.say(
+        f"I can reorder the supplies you buy from us regularly, and {supply.name}{fits} isn't one of "
+        f"them.{regular} To buy it ({money(supply.price, 'EUR')}), find it on our website, add it to "
+        "your basket and check out."
+    )
 
 
 def _generic_usual(turn: Turn) -> bool:

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from crm.models import OrderStatus
+from crm.services.catalog import match_products
 from crm.services.errors import OrderNotFound
 from crm.services.reviews import record_review
 from dialogue.answers import Answer, classify, pick, plain_yes
@@ -91,13 +92,27 @@ def review(conversation: Conversation, turn: Turn) -> None:
             if view.status is OrderStatus.DELIVERED:
                 for line in view.lines:
                     seen.setdefault(line.product_id, line.name)
-        options = list(seen.items())[:3]
+        ours = {line.product_id for view in views for line in view.lines}
+        named = match_products(conversation.uow(), turn.text, limit=4)
+        fitting = [product for product in named if product.id in seen]
+        if len(fitting) > 1:  # "the ink": the black or the colour one?
+            options = [(product.id, product.name) for product in fitting[:3]]
+            question = "Which one would you like to review?"
+        else:
+            options = list(seen.items())[:3]
+            # "a review for the coffee machine" from a customer who never bought one: say so.
+            question = (
+                f"I don't see {named[0].name} among your orders, and reviews are for what you bought "
+                "from us. What would you like to review?"
+                if named and not any(product.id in ours for product in named)
+                else "Thank you! What would you like to review?"
+            )
         buttons = [{"title": name, "payload": f'/choose{{"choice":"{pid}"}}'} for pid, name in options]
         buttons.append({"title": "The shop in general", "payload": f'/choose{{"choice":"{SHOP}"}}'})
         conversation.ask(
             FLOW,
             "what",
-            "Thank you! What would you like to review?",
+            question,
             buttons,
             data={**data, "options": [str(pid) for pid, _ in options] + [SHOP]},
         )
@@ -141,7 +156,19 @@ def resume(conversation: Conversation, turn: Turn, pending: Pending) -> bool:
             product = product_in(conversation, turn, views, devices=True)
             chosen = str(product.id) if product else None
         if chosen is None:
-            return False
+            rating = parse_rating(turn.text, turn.entity("rating"))
+            if rating is None or data.get("rating"):
+                return False
+            # "5 stars, makes great coffee" before saying what about: kept, and the question again.
+            words = review_words(turn.text)
+            conversation.ask(
+                FLOW,
+                "what",
+                f"Got it, {rating} stars. Which is the review for?",
+                pending.buttons,
+                data={**data, "rating": rating, "words": words},
+            )
+            return True
         if chosen == SHOP:
             data.update(product_id=None, subject="our shop", order=None)
         else:

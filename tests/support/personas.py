@@ -224,6 +224,16 @@ class Personas:
         delivered = _delivered_on(orders[0])
         if delivered is None or (self.now.date() - delivered).days > 25:
             return None
+        # "the ink" must name this order's product: no other product of the same kind in any order
+        # (black and colour ink are both "the ink", and the assistant rightly asks which).
+        product = orders[0].lines[0].product
+        kind = short_name(product.sku)
+        if any(
+            short_name(ln.product.sku) == kind and ln.product_id != product.id
+            for o in orders
+            for ln in o.lines
+        ):
+            return None
         return {**_order_facts(orders[0]), "carrier": orders[0].carrier or ""}
 
     def _delivered_multi(self, session: Session, customer: Customer, orders: list[Order]) -> Facts | None:
@@ -275,8 +285,16 @@ class Personas:
             return None
         product = session.get(Product, usual[0].product_id)
         assert product is not None
+        regular = {short_name(p.sku) for u in usual if (p := session.get(Product, u.product_id))}
+        bought = {short_name(line.product.sku) for order in orders for line in order.lines}
         return {
             "usual": short_name(product.sku),
+            # A supply the customer does not buy regularly: asking for it must not reorder the usual.
+            "other_supply": next(n for n in ("ink", "dust bags", "toner", "capsules") if n not in regular),
+            # A machine the customer never bought: a review of it has nothing to be about.
+            "never_bought": next(
+                n for n in ("air purifier", "robot vacuum", "filter jug") if n not in bought
+            ),
             "usual_name": usual[0].name,
             "usual_id": str(usual[0].product_id),
             "quantity": str(usual[0].last_quantity),

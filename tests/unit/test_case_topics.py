@@ -17,6 +17,7 @@ from crm.services.cases import GENERAL_TOPIC, topic_of
         ("the vacuum rattles and smells like burning", "product fault"),
         ("printer shows an error and wont turn on", "product fault"),
         ("it stopped working after a week", "product not as expected"),
+        ("it just doesnt suck properly", "product not as expected"),
         # "late" inside another word, "error" inside "terror": neither is a keyword.
         ("the chocolate ones taste awful", GENERAL_TOPIC),
         ("your prices are a terror", GENERAL_TOPIC),
