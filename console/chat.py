@@ -151,6 +151,10 @@ class RasaChat:
         return deleted
 
 
+# What the Telegram channel sends for /start <code> (bot/channels/telegram.py): the code stays out of sight.
+LINK_PAYLOAD = "/link_account"
+
+
 def _said(text: str, agent: str) -> dict[str, Any]:
     return {"event": "bot", "text": text, "metadata": {"agent": agent}}
 
@@ -158,6 +162,7 @@ def _said(text: str, agent: str) -> dict[str, Any]:
 def lines_of(events: Iterable[dict[str, Any]]) -> list[Line]:
     """The transcript as people read it: what the customer wrote, what the bot and the agents said."""
     lines: list[Line] = []
+    offered: dict[str, str] = {}  # the last bot message's buttons: payload -> title
     for event in events:
         kind = event.get("event")
         at = datetime.fromtimestamp(float(event.get("timestamp") or 0), UTC)
@@ -167,9 +172,11 @@ def lines_of(events: Iterable[dict[str, Any]]) -> list[Line]:
                 intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name") or ""
                 lines.append(Line(at, "event", f"(the shop's side: {intent})"))
             else:
-                lines.append(Line(at, "customer", str(event.get("text") or "")))
+                lines.append(Line(at, "customer", _as_read(str(event.get("text") or ""), offered)))
         elif kind == "bot":
-            buttons = tuple(str(b.get("title")) for b in ((event.get("data") or {}).get("buttons") or []))
+            pressable = (event.get("data") or {}).get("buttons") or []
+            offered = {str(b.get("payload")): str(b.get("title")) for b in pressable if b.get("payload")}
+            buttons = tuple(str(b.get("title")) for b in pressable)
             agent = metadata.get("agent")
             lines.append(Line(at, "agent" if agent else "bot", str(event.get("text") or ""), agent, buttons))
         elif kind in ("pause", "resume"):
@@ -177,3 +184,12 @@ def lines_of(events: Iterable[dict[str, Any]]) -> list[Line]:
                 Line(at, "event", "bot paused: a person has the chat" if kind == "pause" else "bot resumed")
             )
     return lines
+
+
+def _as_read(text: str, offered: dict[str, str]) -> str:
+    """A pressed button as its title; a Telegram link never with its one-time code."""
+    if text in offered:
+        return f"[pressed: {offered[text]}]"
+    if text.startswith(LINK_PAYLOAD):
+        return "(linked this chat to their account)"
+    return text
