@@ -202,6 +202,13 @@ def resume(conversation: Conversation, turn: Turn, pending: Pending) -> bool:
         return True
     turn = _without_reference(turn)
     answer = _answer(conversation, turn)
+    if (
+        context.get("kind") == "replenishment"
+        and answer in (Answer.NONE, Answer.YES)
+        and quantity_in(turn.text) is not None
+    ):
+        # "can u make it 2 packs" to "shall I reorder 3?": a yes, for that many.
+        answer = Answer.YES
     if answer is Answer.YES:
         _accept(conversation, who, context, turn)
         return True
