@@ -23,7 +23,12 @@ _WISH = re.compile(
     r"(?:two|2|three|3) weeks|"
     r"early (?:january|february|march|april|may|june|july|august|september|october|november|december)|"
     r"(?:in|end of|mid) "
-    r"(?:january|february|march|april|may|june|july|august|september|october|november|december))\b"
+    r"(?:january|february|march|april|may|june|july|august|september|october|november|december)|"
+    # "after the 10th of december", "from the 3rd", "before dec 12"
+    r"(?:after|before|from|on|by|around) (?:the )?\d{1,2}(?:st|nd|rd|th)?"
+    r"(?: of)?(?: (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*)?|"
+    r"(?:after|before|from|on|by|around) (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* \d{1,2}"
+    r"(?:st|nd|rd|th)?)\b"
 )
 
 

@@ -235,7 +235,9 @@ def _answer(conversation: Conversation, turn: Turn) -> Answer:
 
 def _about_the_message(turn: Turn, pattern: re.Pattern[str]) -> bool:
     """A short question about our message itself, when the classifier reads no clear request in it."""
-    unsure = turn.is_miss or turn.confidence < _SURE_REQUEST or turn.intent == "bot_challenge"
+    # "what is this about?" reads as asking what the assistant can do ("help"); here it asks about
+    # our message, as "who is this?" does ("bot_challenge").
+    unsure = turn.is_miss or turn.confidence < _SURE_REQUEST or turn.intent in ("bot_challenge", "help")
     return unsure and len(turn.words.split()) <= _CHECK_WORDS and bool(pattern.search(turn.words))
 
 
