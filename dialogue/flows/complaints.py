@@ -7,10 +7,11 @@ from typing import Any
 
 from crm.models import CaseKind, OrderStatus
 from crm.services.cases import LATE_TOPIC, open_case, topic_of
+from crm.services.catalog import match_products
 from crm.services.delivery import DeliveryState, delivery_estimate
 from crm.services.errors import OrderNotFound
 from crm.services.orders import OrderStatusView
-from dialogue.answers import Answer, classify, pick, plain_yes
+from dialogue.answers import Answer, classify, pick, plain_yes, sounds_like_question
 from dialogue.conversation import Conversation, Who, yes_no_buttons
 from dialogue.flows.common import (
     LATEST_ORDER,
@@ -80,7 +81,7 @@ def _locate(
         conversation.ask(
             FLOW,
             "which_order",
-            "I'm sorry to hear that. Which order is it about?",
+            f"I'm sorry to hear that. {_not_ordered(conversation, turn, views)}Which order is it about?",
             buttons,
             data={**data, "options": [v.number for v in views]},
         )
@@ -118,6 +119,15 @@ def _confirm(conversation: Conversation, data: dict[str, Any]) -> None:
         yes_no_buttons("Yes, open it", "No"),
         data=data,
     )
+
+
+def _not_ordered(conversation: Conversation, turn: Turn, views: tuple[OrderStatusView, ...]) -> str:
+    """ "I don't see X in your recent orders. " when the message names products none of them holds."""
+    named = match_products(conversation.uow(), turn.text, limit=3)
+    ours = {line.product_id for view in views for line in view.lines}
+    if not named or any(product.id in ours for product in named):
+        return ""
+    return f"I don't see {named[0].name} in your recent orders. "
 
 
 def _the_late_one(conversation: Conversation, who: Who, views: tuple[OrderStatusView, ...]) -> str | None:
@@ -172,7 +182,17 @@ def resume(conversation: Conversation, turn: Turn, pending: Pending) -> bool:
             if holding:
                 chosen = holding[0].number
         if chosen is None:
-            return False
+            # A short answer naming a product ("the capsules order"), not a question of its own.
+            views = candidate_orders(conversation, who)
+            answering = len(turn.words.split()) <= 6 and not sounds_like_question(turn)
+            missing = _not_ordered(conversation, turn, views) if answering else ""
+            if not missing:
+                return False
+            # "the capsules order" from a customer whose orders hold no capsules: said, and asked again.
+            conversation.ask(
+                FLOW, "which_order", f"{missing}Which order is it about?", pending.buttons, data=data
+            )
+            return True
         if chosen == NO_ORDER:
             _confirm(conversation, {**data, "order": None, "product_id": None, "product": None})
         else:

@@ -11,7 +11,7 @@ import re
 from crm.models import HandoffReason
 from crm.services.contact import SHOP_CONTACT, opening_hours_text
 from crm.services.handoff import QueueView, add_details, queue_status, request_handoff, withdraw_handoff
-from dialogue.answers import Answer, classify, said_leave
+from dialogue.answers import ANSWER_INTENTS, Answer, classify, plain_yes, said_leave
 from dialogue.conversation import Conversation, yes_no_buttons
 from dialogue.registry import handles, resumes
 from dialogue.state import Pending
@@ -148,7 +148,9 @@ def offer(
 @resumes(OFFER)
 def resume_offer(conversation: Conversation, turn: Turn, pending: Pending) -> bool:
     answer = classify(turn)
-    if answer is Answer.YES or turn.intent in ("contact_human_agent", "contact_customer_service"):
+    # "ok english then. where is my order": a request of its own, not a yes to a person.
+    yes = answer is Answer.YES and (plain_yes(turn) or turn.intent in ANSWER_INTENTS)
+    if yes or turn.intent in ("contact_human_agent", "contact_customer_service"):
         queue(conversation, HandoffReason(pending.data.get("reason") or "customer_asked"), "")
         return True
     if answer in (Answer.NO, Answer.NOT_NOW, Answer.LATER):

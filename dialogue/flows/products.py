@@ -45,6 +45,9 @@ def ask_product(conversation: Conversation, turn: Turn) -> None:
         in_focus = product_by_id(conversation.uow(), focus.product_id)
         found = (in_focus,) if in_focus else ()
     owned = _owned(conversation)
+    # "the HEPA filters" fit several machines: the ones for the customer's own machine first.
+    theirs = {name for items in owned.values() for name in items} | set(owned)
+    found = tuple(sorted(found, key=lambda product: product.name not in theirs))
     asked_for = words_of(turn.text)
     if not found and asked_for and not owned_only(asked_for):
         conversation.say(f'Sorry, I can\'t find "{" ".join(asked_for)}" in our range. {_RANGE}')

@@ -144,8 +144,13 @@ class Personas:
         candidates = list(self._candidates(persona))
         if not candidates:
             raise LookupError(f"no demo customer fits the persona {persona!r}")
-        fresh = [c for c in candidates if c["ref"] not in used] or candidates
-        facts = fresh[0] if fresh is not candidates else candidates[len(used) % len(candidates)]
+        # A customer no scenario has had, under any persona (a handoff or case left open by one
+        # scenario must not meet another), else one this persona has not had, else round robin.
+        taken = set().union(*self._used.values())
+        fresh = [c for c in candidates if c["ref"] not in taken] or [
+            c for c in candidates if c["ref"] not in used
+        ]
+        facts = fresh[0] if fresh else candidates[len(used) % len(candidates)]
         used.add(facts["ref"])
         return facts
 
@@ -285,16 +290,17 @@ class Personas:
             return None
         product = session.get(Product, usual[0].product_id)
         assert product is not None
-        regular = {short_name(p.sku) for u in usual if (p := session.get(Product, u.product_id))}
         bought = {short_name(line.product.sku) for order in orders for line in order.lines}
+        # A supply and a machine the customer never bought: asking to reorder, review or complain
+        # about them has nothing of theirs to be about.
+        other_supply = next((n for n in ("ink", "dust bags", "toner", "capsules") if n not in bought), None)
+        never_bought = next((n for n in ("air purifier", "robot vacuum", "printer") if n not in bought), None)
+        if other_supply is None or never_bought is None:
+            return None
         return {
             "usual": short_name(product.sku),
-            # A supply the customer does not buy regularly: asking for it must not reorder the usual.
-            "other_supply": next(n for n in ("ink", "dust bags", "toner", "capsules") if n not in regular),
-            # A machine the customer never bought: a review of it has nothing to be about.
-            "never_bought": next(
-                n for n in ("air purifier", "robot vacuum", "filter jug") if n not in bought
-            ),
+            "other_supply": other_supply,
+            "never_bought": never_bought,
             "usual_name": usual[0].name,
             "usual_id": str(usual[0].product_id),
             "quantity": str(usual[0].last_quantity),
