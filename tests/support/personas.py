@@ -15,6 +15,8 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from crm.models import (
+    CaseKind,
+    CaseStatus,
     Channel,
     CommunicationPreferences,
     Customer,
@@ -24,6 +26,7 @@ from crm.models import (
     OrderStatus,
     Product,
     ProductKind,
+    SupportCase,
 )
 from crm.services.replenishment import usual_consumables
 from crm.uow import UnitOfWork
@@ -168,9 +171,21 @@ class Personas:
                 ).all()
             else:
                 customers = session.scalars(select(Customer).order_by(Customer.id)).all()
+            # Other test modules share the system: a customer they left waiting for a person is
+            # "already in the queue" for any scenario.
+            waiting = set(
+                session.scalars(
+                    select(SupportCase.customer_id).where(
+                        SupportCase.kind == CaseKind.HANDOFF,
+                        SupportCase.status.in_((CaseStatus.WAITING_AGENT, CaseStatus.WITH_AGENT)),
+                    )
+                )
+            )
             for customer in customers:
                 if customer.external_ref == "C00001" and persona != "showcase":
                     continue  # the README's walkthrough customer stays as the README says
+                if customer.id in waiting:
+                    continue
                 facts = query(session, customer, _orders(session, customer.id))
                 if facts is not None:
                     yield {**_base(customer), **facts}
