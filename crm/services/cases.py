@@ -15,6 +15,7 @@ from crm.uow import UnitOfWork
 # refund is not filed as a late parcel. A keyword matches at the start of a word ("late" is not
 # in "chocolate", "rattl" is in "rattles").
 LATE_TOPIC = "late delivery"
+SERVICE_TOPIC = "customer service"
 TOPIC_KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("refund delay", ("refund", "money back")),
     (
@@ -62,7 +63,7 @@ TOPIC_KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "switches off",
         ),
     ),
-    ("customer service", ("rude", "nobody answered", "no answer", "support", "service")),
+    (SERVICE_TOPIC, ("rude", "nobody answered", "no answer", "support", "service")),
 )
 GENERAL_TOPIC = "general complaint"
 _TOPIC_PATTERNS = tuple(

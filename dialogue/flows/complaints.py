@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from crm.models import CaseKind, OrderStatus
-from crm.services.cases import LATE_TOPIC, open_case, topic_of
+from crm.services.cases import LATE_TOPIC, SERVICE_TOPIC, open_case, topic_of
 from crm.services.catalog import match_products
 from crm.services.delivery import DeliveryState, delivery_estimate
 from crm.services.errors import OrderNotFound
@@ -60,7 +60,12 @@ def _locate(
     number = turn.order_number or (who.only_order if who.only_order else None)
     if number and not allowed(conversation, who, number):
         return
-    product = product_in(conversation, turn, views, devices=True)
+    # "your customer service is rubbish": about us, not about a product called "... service".
+    about_us = data.get("topic") == SERVICE_TOPIC
+    product = None if about_us else product_in(conversation, turn, views, devices=True)
+    if number is None and about_us:
+        _confirm(conversation, {**data, "order": None, "product_id": None, "product": None})
+        return
     if number is None and product is not None:
         holding = orders_with(views, product.id)
         if not holding:  # a device bought long ago: the complaint is about the device itself
@@ -199,6 +204,10 @@ def resume(conversation: Conversation, turn: Turn, pending: Pending) -> bool:
             _locate(conversation, _with_order(turn, chosen), who, candidate_orders(conversation, who), data)
         return True
     # confirm
+    if _NOT_AN_ORDER.search(turn.words):
+        # "its not about an order, its about your support": the same complaint, on no order.
+        _confirm(conversation, {**data, "order": None, "product_id": None, "product": None})
+        return True
     if turn.order_number and turn.order_number != data.get("order"):
         # "no, it was order 1015214": the correction replaces the order.
         _locate(conversation, turn, who, candidate_orders(conversation, who), data)

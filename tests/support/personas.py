@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session, selectinload
 
 from crm.models import (
     CaseKind,
-    CaseStatus,
     Channel,
     CommunicationPreferences,
     Customer,
@@ -28,6 +27,7 @@ from crm.models import (
     ProductKind,
     SupportCase,
 )
+from crm.repositories.cases import ACTIVE_STATUSES
 from crm.services.replenishment import usual_consumables
 from crm.uow import UnitOfWork
 
@@ -171,13 +171,13 @@ class Personas:
                 ).all()
             else:
                 customers = session.scalars(select(Customer).order_by(Customer.id)).all()
-            # Other test modules share the system: a customer they left waiting for a person is
-            # "already in the queue" for any scenario.
+            # Other test modules share the system: a customer they left with a handoff case (waiting,
+            # taken, or handed back open) is "already in the queue" for any scenario.
             waiting = set(
                 session.scalars(
                     select(SupportCase.customer_id).where(
                         SupportCase.kind == CaseKind.HANDOFF,
-                        SupportCase.status.in_((CaseStatus.WAITING_AGENT, CaseStatus.WITH_AGENT)),
+                        SupportCase.status.in_(ACTIVE_STATUSES),
                     )
                 )
             )
