@@ -184,20 +184,18 @@ def resume(conversation: Conversation, turn: Turn, pending: Pending) -> bool:
             views = candidate_orders(conversation, who)
             product = product_in(conversation, turn, views, devices=True)
             holding = orders_with(views, product.id) if product else []
-            if holding:
-                chosen = holding[0].number
-        if chosen is None:
-            # A short answer naming a product ("the capsules order"), not a question of its own.
-            views = candidate_orders(conversation, who)
-            answering = len(turn.words.split()) <= 6 and not sounds_like_question(turn)
-            missing = _not_ordered(conversation, turn, views) if answering else ""
-            if not missing:
-                return False
-            # "the capsules order" from a customer whose orders hold no capsules: said, and asked again.
-            conversation.ask(
-                FLOW, "which_order", f"{missing}Which order is it about?", pending.buttons, data=data
-            )
-            return True
+            if not holding:
+                # A short answer naming a product ("the capsules order"), not a question of its own,
+                # from a customer whose orders hold no such thing: said, and asked again.
+                answering = len(turn.words.split()) <= 6 and not sounds_like_question(turn)
+                missing = _not_ordered(conversation, turn, views) if answering else ""
+                if not missing:
+                    return False
+                conversation.ask(
+                    FLOW, "which_order", f"{missing}Which order is it about?", pending.buttons, data=data
+                )
+                return True
+            chosen = holding[0].number
         if chosen == NO_ORDER:
             _confirm(conversation, {**data, "order": None, "product_id": None, "product": None})
         else:
